@@ -1,0 +1,286 @@
+package rotation
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Clock tells the time. *clock.Mock from github.com/benbjohnson/clock
+// satisfies it, as does [SystemClock].
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+var SystemClock Clock = systemClock{}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Errors returned by [Deriver.VerificationKey] for a well-formed key id whose
+// window is not acceptable now.
+var (
+	ErrWindowRetired = errors.New("rotation: key window retired")
+	ErrWindowNotOpen = errors.New("rotation: key window not open yet")
+)
+
+// A Position places a window relative to the current one.
+type Position int8
+
+// The acceptable positions.
+const (
+	Previous Position = -1
+	Current  Position = 0
+	Next     Position = 1
+)
+
+// String returns "previous", "current" or "next".
+func (p Position) String() string {
+	switch p {
+	case Previous:
+		return "previous"
+	case Current:
+		return "current"
+	case Next:
+		return "next"
+	}
+	return fmt.Sprintf("Position(%d)", int8(p))
+}
+
+// Defaults of a [Deriver].
+const (
+	DefaultWindow  = 10 * time.Minute
+	DefaultPurpose = "access"
+	DefaultSkew    = 30 * time.Second
+)
+
+// cacheSlots is the number of windows a Deriver keeps per root. Four holds
+// the previous, current and next windows with one to spare, and a power of
+// two turns the slot choice into a mask.
+const cacheSlots = 4
+
+// A Deriver computes the window keys of one purpose and algorithm from a set
+// of roots. The first root issues; every root verifies. Keys are derived
+// once and kept in a small per-root cache of recent windows.
+//
+// A Deriver is safe for concurrent use.
+type Deriver struct {
+	roots   []*Root
+	alg     Algorithm
+	purpose string
+	length  time.Duration
+	seconds int64
+	skew    time.Duration
+	skewSet bool
+	clock   Clock
+	prefix  []byte // the HKDF info string without the index
+
+	caches      []keyCache
+	derivations atomic.Int64
+}
+
+type keyCache struct {
+	mu    sync.Mutex // serialises derivations, never held on a hit
+	slots [cacheSlots]atomic.Pointer[Key]
+}
+
+// An Option configures a [Deriver].
+type Option func(*Deriver)
+
+// WithWindow sets the window length (default [DefaultWindow]): a whole number
+// of seconds, at least one second. It is also the idle timeout of a token.
+func WithWindow(d time.Duration) Option {
+	return func(dr *Deriver) { dr.length = d }
+}
+
+// WithAlgorithm sets the HMAC algorithm (default [HS256]).
+func WithAlgorithm(a Algorithm) Option { return func(d *Deriver) { d.alg = a } }
+
+// WithPurpose sets the purpose label (default [DefaultPurpose]). Different
+// purposes get independent keys from the same roots: use one for access
+// tokens and another for refresh tokens, or one per tenant.
+func WithPurpose(p string) Option { return func(d *Deriver) { d.purpose = p } }
+
+// WithSkew sets the clock skew allowed between instances (default the smaller
+// of [DefaultSkew] and a quarter of the window): a key of the next window is
+// accepted this long before that window starts. It must be at most a quarter
+// of the window.
+func WithSkew(s time.Duration) Option { return func(d *Deriver) { d.skew, d.skewSet = s, true } }
+
+// WithClock sets the clock (default [SystemClock]).
+func WithClock(c Clock) Option { return func(d *Deriver) { d.clock = c } }
+
+// NewDeriver returns a Deriver over roots, the first of which issues. Root ids
+// must be distinct.
+func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
+	d := &Deriver{
+		alg:     HS256,
+		purpose: DefaultPurpose,
+		length:  DefaultWindow,
+		clock:   SystemClock,
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	if err := CheckWindow(d.length); err != nil {
+		return nil, err
+	}
+	d.seconds = int64(d.length / time.Second)
+	if len(roots) == 0 {
+		return nil, errors.New("rotation: no root")
+	}
+	for i, r := range roots {
+		if r == nil {
+			return nil, fmt.Errorf("rotation: root %d is nil", i)
+		}
+		for _, s := range roots[:i] {
+			if s.id == r.id {
+				return nil, fmt.Errorf("rotation: root id %q appears twice", r.id)
+			}
+		}
+	}
+	if !d.alg.valid() {
+		return nil, fmt.Errorf("rotation: unsupported algorithm %v", d.alg)
+	}
+	if !validPurpose(d.purpose) {
+		return nil, ErrPurpose
+	}
+	if d.clock == nil {
+		return nil, errors.New("rotation: nil clock")
+	}
+	if !d.skewSet {
+		d.skew = min(DefaultSkew, d.length/4)
+	}
+	if d.skew < 0 || d.skew > d.length/4 {
+		return nil, fmt.Errorf("rotation: skew %v is not between 0 and a quarter of the %v window", d.skew, d.length)
+	}
+	d.roots = append([]*Root(nil), roots...)
+	d.prefix = infoPrefix(d.alg, d.purpose, d.seconds)
+	d.caches = make([]keyCache, len(roots))
+	return d, nil
+}
+
+// Algorithm returns the HMAC algorithm of the keys.
+func (d *Deriver) Algorithm() Algorithm { return d.alg }
+
+// Purpose returns the purpose label.
+func (d *Deriver) Purpose() string { return d.purpose }
+
+// Length returns the window length.
+func (d *Deriver) Length() time.Duration { return d.length }
+
+// Skew returns the clock skew allowed between instances.
+func (d *Deriver) Skew() time.Duration { return d.skew }
+
+// Now returns the time on the Deriver's clock.
+func (d *Deriver) Now() time.Time { return d.clock.Now() }
+
+// Roots returns the ids of the roots, the issuing root first.
+func (d *Deriver) Roots() []string {
+	ids := make([]string, len(d.roots))
+	for i, r := range d.roots {
+		ids[i] = r.id
+	}
+	return ids
+}
+
+// WindowAt returns the window that contains t.
+func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.seconds) }
+
+// SigningKey returns the issuing root's key for the window that contains t.
+// After the first call for a window it does not allocate.
+func (d *Deriver) SigningKey(t time.Time) *Key {
+	return d.key(0, windowAt(t, d.seconds))
+}
+
+// CurrentKey returns the key of the root named rootID for the window that
+// contains t, or nil if no root has that id. It is how a token verified
+// under a fallback root is re-signed under that same root.
+func (d *Deriver) CurrentKey(rootID string, t time.Time) *Key {
+	for i, r := range d.roots {
+		if r.id == rootID {
+			return d.key(i, windowAt(t, d.seconds))
+		}
+	}
+	return nil
+}
+
+// VerificationKey returns the key named by kid if its window is acceptable
+// at t: the previous window, the current one, or the next one when t is
+// within the skew of its start. It refuses any other key id before deriving
+// anything: [ErrKeyID] for a key id that is not the canonical spelling of a
+// known root and an index, [ErrWindowRetired] for an older window and
+// [ErrWindowNotOpen] for a later one.
+func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, error) {
+	rootID, index, err := parseKeyID(kid)
+	if err != nil {
+		return nil, 0, err
+	}
+	root := -1
+	for i, r := range d.roots {
+		if r.id == rootID {
+			root = i
+			break
+		}
+	}
+	if root < 0 {
+		return nil, 0, ErrKeyID
+	}
+	cur := windowAt(t, d.seconds)
+	pos, err := d.Position(cur, index, t)
+	if err != nil {
+		return nil, 0, err
+	}
+	return d.key(root, Window{index: index, seconds: d.seconds}), pos, nil
+}
+
+// Position places the window with the given index relative to cur, the
+// window that contains t, and refuses it unless it is acceptable at t.
+func (d *Deriver) Position(cur Window, index int64, t time.Time) (Position, error) {
+	switch {
+	case index == cur.index:
+		return Current, nil
+	case index == cur.index-1:
+		return Previous, nil
+	case index == cur.index+1 && cur.End().Sub(t) <= d.skew:
+		return Next, nil
+	case index < cur.index:
+		return 0, ErrWindowRetired
+	}
+	return 0, ErrWindowNotOpen
+}
+
+// key returns the key of roots[root] for window w, deriving it on a miss.
+func (d *Deriver) key(root int, w Window) *Key {
+	c := &d.caches[root]
+	slot := &c.slots[uint64(w.index)%cacheSlots]
+	if k := slot.Load(); k != nil && k.window.index == w.index {
+		return k
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k := slot.Load(); k != nil && k.window.index == w.index {
+		return k
+	}
+	k := newKey(d.roots[root], d.alg, w, d.derive(root, w.index))
+	slot.Store(k)
+	return k
+}
+
+func (d *Deriver) derive(root int, index int64) []byte {
+	d.derivations.Add(1)
+	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(index))
+	key, err := hkdf.Key(sha256.New, d.roots[root].secret, nil, string(info), d.alg.KeySize())
+	if err != nil {
+		// hkdf.Key fails only for a key longer than 255 hash outputs.
+		panic("rotation: " + err.Error())
+	}
+	return key
+}

@@ -1,0 +1,38 @@
+// Package rotation derives the HMAC key of every time window from a long-lived
+// root secret, so that every instance of a service computes the same key at
+// the same time without talking to any other.
+//
+// # Roots, windows and keys
+//
+// A [Root] is a random secret of at least 32 bytes, shared by every instance
+// (load one with [RootFromFile] or [RootFromEnv]). Time is cut into windows of
+// a fixed whole number of seconds counted from the Unix epoch; [WindowAt]
+// gives the [Window] of an instant. The key of a window is
+//
+//	HKDF-SHA256(root, salt = "", info = Info(alg, purpose, length, index))
+//
+// ([DeriveKey], [Info]), named in a JWT's "kid" header by [KeyID]:
+// "main:2946104" is window 2946104 of the root "main". SPEC.md in the
+// repository states all of it byte by byte, with test vectors.
+//
+// # The Deriver
+//
+// A [Deriver] fixes the algorithm, the purpose, the window length and the
+// allowed clock skew, and holds one or more roots: the first issues, all
+// verify. [Deriver.SigningKey] gives the key to sign with now;
+// [Deriver.VerificationKey] turns a kid into a key, refusing it before any
+// derivation unless its window is the previous, the current, or (within the
+// skew of its start) the next one. Keys are derived once per window and
+// cached; a cache hit takes no lock and does not allocate.
+//
+// Most programs use package jwtrot, which signs and verifies JWTs with these
+// keys, and never call this package beyond building a Deriver.
+//
+// # Rotating roots
+//
+// Roots change rarely and by hand. To introduce a new root, deploy it
+// everywhere as a second (verifying) root, then move it first. To kill every
+// token under a leaked root, remove that root: nothing derived from it is
+// accepted any more. This is the shape of TLS session-ticket keys
+// (tls.Config.SetSessionTicketKeys) and Django's SECRET_KEY_FALLBACKS.
+package rotation

@@ -1,0 +1,95 @@
+package rotation
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"log/slog"
+	"sync"
+)
+
+// A Key is the HMAC key of one root's window. It is safe for concurrent use;
+// its MAC methods reuse keyed HMAC states, so they do not allocate.
+//
+// A Key redacts itself when printed or logged: only its id shows.
+type Key struct {
+	id     string
+	rootID string
+	window Window
+	alg    Algorithm
+	secret []byte
+	macs   sync.Pool // of hash.Hash keyed with secret
+}
+
+func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
+	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: secret}
+	k.macs.New = func() any { return hmac.New(alg.Hash(), k.secret) }
+	return k
+}
+
+// ID returns the key id, the value of a JWT's "kid" header.
+func (k *Key) ID() string { return k.id }
+
+// RootID returns the id of the root the key was derived from.
+func (k *Key) RootID() string { return k.rootID }
+
+// Window returns the key's window.
+func (k *Key) Window() Window { return k.window }
+
+// Algorithm returns the HMAC algorithm the key is for.
+func (k *Key) Algorithm() Algorithm { return k.alg }
+
+// AppendMAC appends the MAC of msg under the key to dst and returns the
+// extended slice.
+func (k *Key) AppendMAC(dst, msg []byte) []byte {
+	h := k.macs.Get().(hash.Hash)
+	h.Reset()
+	h.Write(msg)
+	dst = h.Sum(dst)
+	k.macs.Put(h)
+	return dst
+}
+
+// Verify reports, in constant time, whether mac is the MAC of msg under the key.
+func (k *Key) Verify(msg, mac []byte) bool {
+	var buf [64]byte
+	return hmac.Equal(k.AppendMAC(buf[:0], msg), mac)
+}
+
+// Bytes returns a copy of the raw key. jwtrot never needs it; it exists to
+// hand a window key to another JWT library in a test or an interop check.
+// Whoever holds it can sign tokens for the window.
+func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret...) }
+
+// Fingerprint returns a short, non-secret identifier of the key material: the
+// first 8 hex digits of SHA-256("jwtrot fingerprint" || key), for telling
+// keys apart in a log or a demo without revealing them.
+func (k *Key) Fingerprint() string {
+	h := sha256.New()
+	h.Write([]byte("jwtrot fingerprint"))
+	h.Write(k.secret)
+	return hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+// String returns the key id and hides the key.
+func (k *Key) String() string { return "rotation.Key{kid: " + k.id + ", key: REDACTED}" }
+
+// GoString hides the key from %#v.
+func (k *Key) GoString() string { return k.String() }
+
+// Format hides the key from every fmt verb.
+func (k *Key) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
+
+// LogValue hides the key from log/slog.
+func (k *Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("kid", k.id), slog.String("key", "REDACTED"))
+}
+
+var (
+	_ fmt.Stringer   = (*Key)(nil)
+	_ fmt.GoStringer = (*Key)(nil)
+	_ fmt.Formatter  = (*Key)(nil)
+	_ slog.LogValuer = (*Key)(nil)
+)

@@ -1,0 +1,196 @@
+package rotation
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testSecret is a fixed, obviously non-production root for tests.
+var testSecret = []byte("0123456789abcdef0123456789abcdef-test-root")
+
+func mustRoot(t testing.TB, id string, secret []byte) *Root {
+	t.Helper()
+	r, err := NewRoot(id, secret)
+	if err != nil {
+		t.Fatalf("NewRoot(%q): %v", id, err)
+	}
+	return r
+}
+
+func TestNewRootRefuses(t *testing.T) {
+	tests := []struct {
+		name   string
+		id     string
+		secret []byte
+		want   error
+	}{
+		{"short", "main", make31(), ErrRootTooShort},
+		{"empty", "main", nil, ErrRootTooShort},
+		{"all equal", "main", bytes.Repeat([]byte{0x41}, 64), ErrRootDegenerate},
+		{"all zero", "main", make([]byte, 32), ErrRootDegenerate},
+		{"too long", "main", bytes.Repeat([]byte("ab"), 513), ErrRootTooLong},
+		{"empty id", "", testSecret, ErrRootID},
+		{"id with colon", "a:b", testSecret, ErrRootID},
+		{"id with space", "a b", testSecret, ErrRootID},
+		{"id too long", strings.Repeat("a", 17), testSecret, ErrRootID},
+		{"non-ASCII id", "clé", testSecret, ErrRootID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewRoot(tt.id, tt.secret)
+			if !errors.Is(err, tt.want) || r != nil {
+				t.Fatalf("NewRoot = %v, %v; want nil, %v", r, err, tt.want)
+			}
+		})
+	}
+}
+
+func make31() []byte { return testSecret[:31] }
+
+func TestNewRootCopies(t *testing.T) {
+	secret := append([]byte(nil), testSecret...)
+	r := mustRoot(t, "main", secret)
+	before, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
+	secret[0] ^= 0xff
+	after, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
+	if !bytes.Equal(before, after) {
+		t.Fatal("changing the caller's slice changed the root")
+	}
+}
+
+// TestRootRedacts prints and logs a root every way the standard library
+// offers and checks the secret never shows, in any encoding.
+func TestRootRedacts(t *testing.T) {
+	r := mustRoot(t, "main", testSecret)
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("root", "root", r)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("root", "root", r)
+	outputs := []string{
+		r.String(), fmt.Sprint(r), fmt.Sprintf("%v %+v %#v %s %q %x %X %d", r, r, r, r, r, r, r, r),
+		fmt.Sprintf("%v", *r), fmt.Sprintf("%+v", []*Root{r}), logged.String(),
+	}
+	for _, out := range outputs {
+		assertNoSecret(t, out, testSecret)
+		if !strings.Contains(out, "main") {
+			t.Errorf("output %q does not name the root", out)
+		}
+	}
+}
+
+// assertNoSecret fails if out contains secret raw, in hex or in base64.
+// It never prints out itself, since out might hold the secret.
+func assertNoSecret(t *testing.T, out string, secret []byte) {
+	t.Helper()
+	for _, enc := range []string{
+		string(secret), hex.EncodeToString(secret), strings.ToUpper(hex.EncodeToString(secret)),
+		base64.StdEncoding.EncodeToString(secret), base64.RawURLEncoding.EncodeToString(secret),
+		fmt.Sprint(secret), string(secret[:8]), hex.EncodeToString(secret[:8]),
+	} {
+		if strings.Contains(out, enc) {
+			t.Fatalf("output of %d bytes contains the secret", len(out))
+		}
+	}
+}
+
+func TestParseRoot(t *testing.T) {
+	want := mustRoot(t, "main", testSecret)
+	wantKey, _ := DeriveKey(want, HS256, "access", DefaultWindow, 7)
+	texts := map[string]string{
+		"hex":                  hex.EncodeToString(testSecret),
+		"upper hex":            strings.ToUpper(hex.EncodeToString(testSecret)),
+		"hex newline":          hex.EncodeToString(testSecret) + "\n",
+		"hex CRLF":             hex.EncodeToString(testSecret) + "\r\n",
+		"base64":               base64.StdEncoding.EncodeToString(testSecret),
+		"base64 newline":       base64.StdEncoding.EncodeToString(testSecret) + "\n",
+		"raw base64":           base64.RawStdEncoding.EncodeToString(testSecret),
+		"base64url":            base64.URLEncoding.EncodeToString(testSecret),
+		"raw base64url":        base64.RawURLEncoding.EncodeToString(testSecret),
+		"spaces around base64": "  " + base64.StdEncoding.EncodeToString(testSecret) + " \n",
+	}
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			r, err := ParseRoot("main", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := DeriveKey(r, HS256, "access", DefaultWindow, 7)
+			if !bytes.Equal(got, wantKey) {
+				t.Fatal("parsed root derives a different key")
+			}
+		})
+	}
+}
+
+func TestParseRootRefuses(t *testing.T) {
+	long := hex.EncodeToString(bytes.Repeat([]byte("xy"), 600))
+	tests := map[string]struct {
+		text string
+		want error
+	}{
+		"empty":             {"", ErrRootTooShort},
+		"not an encoding":   {"this is not hex nor base64 !!", ErrRootEncoding},
+		"short hex":         {hex.EncodeToString(testSecret[:16]), ErrRootTooShort},
+		"short base64":      {base64.StdEncoding.EncodeToString(testSecret[:31]), ErrRootTooShort},
+		"newline inside":    {base64.StdEncoding.EncodeToString(testSecret)[:20] + "\n" + base64.StdEncoding.EncodeToString(testSecret)[20:], ErrRootEncoding},
+		"degenerate hex":    {strings.Repeat("00", 40), ErrRootDegenerate},
+		"too long":          {long, ErrRootTooLong},
+		"non-canonical b64": {"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5eh==", ErrRootEncoding},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			r, err := ParseRoot("main", []byte(tt.text))
+			if !errors.Is(err, tt.want) || r != nil {
+				t.Fatalf("ParseRoot = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRootFromEnvAndFile(t *testing.T) {
+	text := hex.EncodeToString(testSecret) + "\n"
+	t.Setenv("JWTROT_TEST_ROOT", text)
+	if _, err := RootFromEnv("main", "JWTROT_TEST_ROOT"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "root")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RootFromFile("main", path); err != nil {
+		t.Fatal(err)
+	}
+
+	// Failures name the variable or the file, never the content.
+	short := hex.EncodeToString(testSecret[:20])
+	t.Setenv("JWTROT_TEST_SHORT", short)
+	_, err := RootFromEnv("main", "JWTROT_TEST_SHORT")
+	if !errors.Is(err, ErrRootTooShort) || !strings.Contains(err.Error(), "JWTROT_TEST_SHORT") || strings.Contains(err.Error(), short) {
+		t.Errorf("RootFromEnv(short) = %v", err)
+	}
+	if _, err := RootFromEnv("main", "JWTROT_TEST_UNSET_VARIABLE"); err == nil || !strings.Contains(err.Error(), "not set") {
+		t.Errorf("RootFromEnv(unset) = %v", err)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("not a secret at all, and not hex"), 0o600)
+	_, err = RootFromFile("main", bad)
+	if !errors.Is(err, ErrRootEncoding) || strings.Contains(err.Error(), "not a secret") {
+		t.Errorf("RootFromFile(bad) = %v", err)
+	}
+	if _, err := RootFromFile("main", filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("RootFromFile(missing) = %v; want os.ErrNotExist", err)
+	}
+	huge := filepath.Join(dir, "huge")
+	os.WriteFile(huge, bytes.Repeat([]byte("a"), 1<<20), 0o600)
+	if _, err := RootFromFile("main", huge); !errors.Is(err, ErrRootTooLong) {
+		t.Errorf("RootFromFile(huge) = %v; want ErrRootTooLong", err)
+	}
+}
