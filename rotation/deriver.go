@@ -200,10 +200,12 @@ func (d *Deriver) SigningKey(t time.Time) *Key {
 	return d.key(0, windowAt(t, d.seconds))
 }
 
-// CurrentKey returns the key of the root named rootID for the window that
-// contains t, or nil if no root has that id. It is how a token verified
-// under a fallback root is re-signed under that same root.
-func (d *Deriver) CurrentKey(rootID string, t time.Time) *Key {
+// KeyAt returns the key of the root named rootID for the window that
+// contains t, or nil if no root has that id. It serves the caller's own
+// choice of window (re-signing under the root that verified a token, or
+// preparing the next window); a key id from a token goes through
+// [Deriver.VerificationKey] instead.
+func (d *Deriver) KeyAt(rootID string, t time.Time) *Key {
 	for i, r := range d.roots {
 		if r.id == rootID {
 			return d.key(i, windowAt(t, d.seconds))

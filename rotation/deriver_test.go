@@ -184,8 +184,8 @@ func TestSeveralRoots(t *testing.T) {
 	if !bytes.Equal(old.secret, want) {
 		t.Fatal("fallback root's key is not derived from the fallback root")
 	}
-	if d.CurrentKey("old", testEpoch) != old || d.CurrentKey("gone", testEpoch) != nil {
-		t.Fatal("CurrentKey does not find the root by id")
+	if d.KeyAt("old", testEpoch) != old || d.KeyAt("gone", testEpoch) != nil {
+		t.Fatal("KeyAt does not find the root by id")
 	}
 	// Removing the old root kills its keys.
 	d2, _ := NewDeriver([]*Root{primary})

@@ -1,0 +1,195 @@
+package jwtrot
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
+// Defaults of an [Authority].
+const (
+	DefaultTTL     = time.Hour
+	DefaultMaxSize = 8 << 10
+)
+
+// An Authority issues and verifies the JWTs of one purpose with the window
+// keys of a [rotation.Deriver]: it signs with the current window's key of
+// the first root and accepts the previous, the current and (within the skew)
+// the next window of every root, re-signing previous-window tokens.
+//
+// An Authority is safe for concurrent use.
+type Authority struct {
+	d       *rotation.Deriver
+	alg     rotation.Algorithm
+	skew    time.Duration
+	ttl     time.Duration
+	maxAge  time.Duration
+	maxSize int
+	issuer  string
+	aud     string
+	ids     bool
+	revoker Revoker
+	observe func(Outcome)
+
+	windows atomic.Pointer[windowSet]
+}
+
+// An Option configures an [Authority].
+type Option func(*Authority)
+
+// WithTTL sets the lifetime given to tokens signed without exp (default
+// [DefaultTTL]): exp = iat + ttl, the token's absolute lifetime. A whole
+// number of seconds; 0 gives no default, so claims without exp are refused.
+func WithTTL(ttl time.Duration) Option { return func(a *Authority) { a.ttl = ttl } }
+
+// WithMaxAge sets the oldest token accepted, measured from its iat whatever
+// its exp says (default: the TTL, or one hour if the TTL is 0). The server,
+// not the token, decides how long tokens live. It must be at least the TTL.
+func WithMaxAge(d time.Duration) Option { return func(a *Authority) { a.maxAge = d } }
+
+// WithIssuer sets iss on signed tokens that lack it and requires it, exactly,
+// on verified ones.
+func WithIssuer(iss string) Option { return func(a *Authority) { a.issuer = iss } }
+
+// WithAudience sets aud on signed tokens that lack it and requires verified
+// tokens to name it, as their aud string or in their aud array.
+func WithAudience(aud string) Option { return func(a *Authority) { a.aud = aud } }
+
+// WithMaxSize sets the longest token accepted, in bytes (default
+// [DefaultMaxSize]). Longer tokens are refused before any other work.
+func WithMaxSize(n int) Option { return func(a *Authority) { a.maxSize = n } }
+
+// WithRandomID sets whether signed tokens without jti get a random 128-bit
+// one (default true). The per-token deny-list of a [Revoker] needs it.
+func WithRandomID(on bool) Option { return func(a *Authority) { a.ids = on } }
+
+// WithRevoker sets a revocation check, consulted after the signature and the
+// claims pass.
+func WithRevoker(r Revoker) Option { return func(a *Authority) { a.revoker = r } }
+
+// WithObserver sets a function called with the outcome of every
+// verification, for metrics: count previous-window verifications, refusals
+// by reason. It must be quick and safe for concurrent use. It never sees the
+// token.
+func WithObserver(f func(Outcome)) Option { return func(a *Authority) { a.observe = f } }
+
+// An Outcome is what an observer learns of one verification.
+type Outcome struct {
+	// Position is the window the token verified in; meaningless when Err
+	// is set.
+	Position rotation.Position
+	// KeyID is the kid the token verified under, "" when Err is set.
+	KeyID string
+	// Resigned reports whether a re-signed token was handed back.
+	Resigned bool
+	// Err is nil for an accepted token, else the refusal (see [Reason]).
+	Err error
+}
+
+// New returns an Authority over the keys of d. It refuses configuration it
+// cannot honour: a TTL that is negative, not whole seconds, or longer than the
+// maximum age; a maximum age or size that is not positive.
+func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
+	if d == nil {
+		return nil, errors.New("jwtrot: nil Deriver")
+	}
+	a := &Authority{d: d, alg: d.Algorithm(), skew: d.Skew(), ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.ttl < 0 || a.ttl%time.Second != 0 {
+		return nil, fmt.Errorf("jwtrot: TTL %v is not a whole number of seconds", a.ttl)
+	}
+	if a.maxAge == 0 {
+		a.maxAge = a.ttl
+		if a.maxAge == 0 {
+			a.maxAge = time.Hour
+		}
+	}
+	if a.maxAge < 0 {
+		return nil, fmt.Errorf("jwtrot: maximum age %v is negative", a.maxAge)
+	}
+	if a.ttl > a.maxAge {
+		return nil, fmt.Errorf("jwtrot: TTL %v is longer than the maximum age %v: tokens would be refused before they expire", a.ttl, a.maxAge)
+	}
+	if a.maxSize < 64 {
+		return nil, fmt.Errorf("jwtrot: maximum size %d is too small for any token", a.maxSize)
+	}
+	return a, nil
+}
+
+// Deriver returns the Deriver the Authority takes its keys from.
+func (a *Authority) Deriver() *rotation.Deriver { return a.d }
+
+// windowSet holds, for one current window, the canonical encoded header of
+// every acceptable (root, window) with its key, so that a token's header is
+// matched by comparing strings rather than by decoding JSON.
+type windowSet struct {
+	index   int64     // the current window's index
+	end     time.Time // the start of the next window
+	entries []windowEntry
+}
+
+type windowEntry struct {
+	header  string // base64url of the canonical header
+	key     *rotation.Key
+	pos     rotation.Position
+	current *windowEntry // the same root's current-window entry
+}
+
+// windowsAt returns the window set whose current window contains now,
+// building it on the first call in each window.
+func (a *Authority) windowsAt(now time.Time) *windowSet {
+	w := a.d.WindowAt(now)
+	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() {
+		return ws
+	}
+	roots := a.d.Roots()
+	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots))}
+	for _, id := range roots {
+		// Current first: it is what most tokens carry.
+		cur := len(ws.entries)
+		for _, pos := range []rotation.Position{rotation.Current, rotation.Previous, rotation.Next} {
+			k := a.d.KeyAt(id, now.Add(time.Duration(pos)*w.Length()))
+			ws.entries = append(ws.entries, windowEntry{header: encodedHeader(a.alg, k.ID()), key: k, pos: pos})
+		}
+		for i := cur; i < cur+3; i++ {
+			ws.entries[i].current = &ws.entries[cur]
+		}
+	}
+	a.windows.Store(ws)
+	return ws
+}
+
+// Header returns the exact JOSE header jwtrot emits for a key id:
+// {"alg":"HS256","kid":"main:2992240","typ":"JWT"}, members in that order,
+// no white space.
+func Header(alg rotation.Algorithm, kid string) string {
+	return `{"alg":"` + alg.String() + `","kid":"` + kid + `","typ":"JWT"}`
+}
+
+func encodedHeader(alg rotation.Algorithm, kid string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(Header(alg, kid)))
+}
+
+// A Revoker says whether a token whose signature and claims passed has been
+// revoked. It is consulted on every successful verification, so a remote
+// implementation (Redis, say) should answer from a local cache where it can.
+// An error refuses the token with [ErrRevocationCheck]: revocation fails
+// closed.
+type Revoker interface {
+	Revoked(ctx context.Context, t TokenInfo) (bool, error)
+}
+
+// TokenInfo is what a [Revoker] is told of a token.
+type TokenInfo struct {
+	Subject  string    // sub, "" if absent
+	ID       string    // jti, "" if absent
+	IssuedAt time.Time // iat
+	Expires  time.Time // exp
+}

@@ -1,0 +1,343 @@
+package jwtrot
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
+// A Result describes an accepted token.
+type Result struct {
+	// KeyID is the kid the token verified under.
+	KeyID string
+	// Window is the window of that key.
+	Window rotation.Window
+	// Position places Window relative to the verifier's current window.
+	Position rotation.Position
+	// Resigned, for a token that verified in the previous window, is the
+	// same token re-signed with the current window's key of the same root:
+	// the payload byte for byte, with a new kid and signature. Hand it back
+	// to the client. It is "" otherwise.
+	Resigned string
+	// IssuedAt and Expires are the token's iat and exp.
+	IssuedAt, Expires time.Time
+}
+
+var rawURL = base64.RawURLEncoding.Strict()
+
+// Verify checks token and, if it is accepted, decodes its claims into claims
+// (a pointer such as *jwt.RegisteredClaims, *jwt.MapClaims, a jwt.MapClaims,
+// or a pointer to a struct embedding jwt.RegisteredClaims; nil to decode
+// nothing). On any error claims is left empty and the error wraps one of the
+// reasons in this package's Err variables.
+//
+// The checks, in order: the size cap; three non-empty segments of strict
+// base64url; the header (only the configured alg; a kid naming a configured
+// root and the previous, the current or, within the skew, the next window;
+// no crit or other parameter beyond alg, kid, typ); one HMAC under the kid's
+// key; the claims (strict JSON; exp and iat required; exp after now; nbf and
+// iat not after now plus the skew; iat within the maximum age; iss and aud
+// when configured); the revocation check; the claims' own Validate method.
+func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+	res, err := a.verify(ctx, token, claims)
+	if err != nil {
+		zeroClaims(claims)
+		res = Result{}
+	}
+	if a.observe != nil {
+		a.observe(Outcome{Position: res.Position, KeyID: res.KeyID, Resigned: res.Resigned != "", Err: err})
+	}
+	return res, err
+}
+
+func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+	if len(token) > a.maxSize {
+		return Result{}, ErrTooLarge
+	}
+	d1 := strings.IndexByte(token, '.')
+	if d1 < 0 {
+		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+	}
+	d2 := strings.IndexByte(token[d1+1:], '.')
+	if d2 < 0 {
+		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+	}
+	d2 += d1 + 1
+	if strings.IndexByte(token[d2+1:], '.') >= 0 {
+		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+	}
+	header, payload, sig := token[:d1], token[d1+1:d2], token[d2+1:]
+	if header == "" || payload == "" || sig == "" {
+		return Result{}, fmt.Errorf("%w: empty segment", ErrMalformed)
+	}
+	if !isBase64URL(payload) || !isBase64URL(sig) {
+		return Result{}, fmt.Errorf("%w: not strict base64url", ErrMalformed)
+	}
+
+	now := a.d.Now()
+	ws := a.windowsAt(now)
+	e, err := a.matchHeader(ws, header, now)
+	if err != nil {
+		return Result{}, err
+	}
+
+	// One buffer holds the token's bytes and, after them, the decoded claims.
+	buf := make([]byte, len(token)+base64.RawURLEncoding.DecodedLen(len(payload)))
+	copy(buf, token)
+	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.KeySize()) {
+		return Result{}, fmt.Errorf("%w: signature has the wrong length", ErrBadSignature)
+	}
+	var mac [64]byte
+	n, err := rawURL.Decode(mac[:], buf[d2+1:len(token)])
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: signature is not strict base64url", ErrMalformed)
+	}
+	if !e.key.Verify(buf[:d2], mac[:n]) {
+		return Result{}, ErrBadSignature
+	}
+
+	p := buf[len(token):]
+	n, err = rawURL.Decode(p, buf[d1+1:d2])
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: claims are not strict base64url", ErrMalformed)
+	}
+	p = p[:n]
+	c, err := scanClaims(p)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := a.checkClaims(p, &c, now); err != nil {
+		return Result{}, err
+	}
+	res := Result{
+		KeyID:    e.key.ID(),
+		Window:   e.key.Window(),
+		Position: e.pos,
+		IssuedAt: time.Unix(c.iat, 0),
+		Expires:  time.Unix(c.exp, 0),
+	}
+	if a.revoker != nil {
+		info := TokenInfo{IssuedAt: res.IssuedAt, Expires: res.Expires}
+		if c.hasSub {
+			info.Subject = spanText(p, c.sub)
+		}
+		if c.hasJti {
+			info.ID = spanText(p, c.jti)
+		}
+		revoked, err := a.revoker.Revoked(ctx, info)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %w", ErrRevocationCheck, err)
+		}
+		if revoked {
+			return Result{}, ErrRevoked
+		}
+	}
+	if err := decodeClaims(p, &c, claims); err != nil {
+		return Result{}, err
+	}
+	if e.pos == rotation.Previous {
+		res.Resigned = resign(e.current, payload)
+	}
+	return res, nil
+}
+
+// matchHeader finds the acceptable key whose canonical header is exactly
+// header, or else reads header strictly to find the key or the reason.
+func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*windowEntry, error) {
+	for i := range ws.entries {
+		e := &ws.entries[i]
+		if e.header != header {
+			continue
+		}
+		if e.pos == rotation.Next && ws.end.Sub(now) > a.skew {
+			return nil, ErrWindowNotOpen
+		}
+		return e, nil
+	}
+	kid, err := a.readHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := a.d.VerificationKey(kid, now); err != nil {
+		return nil, err
+	}
+	for i := range ws.entries {
+		if e := &ws.entries[i]; e.key.ID() == kid {
+			return e, nil
+		}
+	}
+	// VerificationKey and the window set disagree only if they were given
+	// different instants; both had now.
+	return nil, ErrUnknownKeyID
+}
+
+// checkClaims applies the registered-claim rules to a scanned payload.
+func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
+	switch {
+	case !c.hasExp:
+		return fmt.Errorf("%w: exp", ErrMissingClaim)
+	case !c.hasIat:
+		return fmt.Errorf("%w: iat", ErrMissingClaim)
+	case now.Unix() >= c.exp:
+		return ErrExpired
+	}
+	late := now.Add(a.skew)
+	if c.hasNbf && time.Unix(c.nbf, 0).After(late) {
+		return ErrNotYetValid
+	}
+	iat := time.Unix(c.iat, 0)
+	if iat.After(late) {
+		return ErrIssuedInFuture
+	}
+	if now.Sub(iat) > a.maxAge {
+		return ErrTooOld
+	}
+	if a.issuer != "" {
+		if !c.hasIss {
+			return fmt.Errorf("%w: iss", ErrMissingClaim)
+		}
+		if !spanEqual(p, c.iss, a.issuer) {
+			return ErrIssuer
+		}
+	}
+	if a.aud != "" {
+		if !c.hasAud {
+			return fmt.Errorf("%w: aud", ErrMissingClaim)
+		}
+		if !hasAudience(p, c, a.aud) {
+			return ErrAudience
+		}
+	}
+	return nil
+}
+
+func hasAudience(p []byte, c *claimSet, aud string) bool {
+	for _, sp := range c.aud[:c.nAud] {
+		if spanEqual(p, sp, aud) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeClaims delivers the verified payload into the caller's claims.
+func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
+	var err error
+	switch dst := claims.(type) {
+	case nil:
+		return nil
+	case *jwt.RegisteredClaims:
+		fillRegistered(dst, p, c)
+	case jwt.MapClaims:
+		if dst == nil {
+			return fmt.Errorf("%w: nil MapClaims", ErrInvalidClaims)
+		}
+		err = json.Unmarshal(p, &dst)
+	default:
+		if v := reflect.ValueOf(claims); v.Kind() != reflect.Pointer || v.IsNil() {
+			return fmt.Errorf("%w: claims must be a non-nil pointer or a MapClaims", ErrInvalidClaims)
+		}
+		err = json.Unmarshal(p, claims)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	if v, ok := claims.(jwt.ClaimsValidator); ok {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+		}
+	}
+	return nil
+}
+
+// fillRegistered sets rc from a scanned payload without encoding/json: the
+// strings share one copy of the payload, the dates one array.
+func fillRegistered(rc *jwt.RegisteredClaims, p []byte, c *claimSet) {
+	*rc = jwt.RegisteredClaims{}
+	ps := string(p)
+	text := func(sp span) string {
+		if sp.escaped {
+			return spanText(p, sp)
+		}
+		return ps[sp.start:sp.end]
+	}
+	if c.hasIss {
+		rc.Issuer = text(c.iss)
+	}
+	if c.hasSub {
+		rc.Subject = text(c.sub)
+	}
+	if c.hasJti {
+		rc.ID = text(c.jti)
+	}
+	if c.hasAud {
+		rc.Audience = make(jwt.ClaimStrings, c.nAud)
+		for i, sp := range c.aud[:c.nAud] {
+			rc.Audience[i] = text(sp)
+		}
+	}
+	dates := new([3]jwt.NumericDate)
+	set := func(i int, has bool, v int64) *jwt.NumericDate {
+		if !has {
+			return nil
+		}
+		dates[i].Time = time.Unix(v, 0)
+		return &dates[i]
+	}
+	rc.ExpiresAt = set(0, c.hasExp, c.exp)
+	rc.NotBefore = set(1, c.hasNbf, c.nbf)
+	rc.IssuedAt = set(2, c.hasIat, c.iat)
+}
+
+// zeroClaims empties the caller's claims after a refusal.
+func zeroClaims(claims jwt.Claims) {
+	switch dst := claims.(type) {
+	case nil:
+	case jwt.MapClaims:
+		clear(dst)
+	default:
+		if v := reflect.ValueOf(claims); v.Kind() == reflect.Pointer && !v.IsNil() {
+			v.Elem().SetZero()
+		}
+	}
+}
+
+// resign signs the unchanged payload segment under cur's key and header.
+func resign(cur *windowEntry, payload string) string {
+	size := len(cur.header) + 1 + len(payload) + 1 + base64.RawURLEncoding.EncodedLen(cur.key.Algorithm().KeySize())
+	out := make([]byte, 0, size)
+	out = append(out, cur.header...)
+	out = append(out, '.')
+	out = append(out, payload...)
+	var mac [64]byte
+	m := cur.key.AppendMAC(mac[:0], out)
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, m)
+	return string(out)
+}
+
+// base64url holds true for the 64 characters of the base64url alphabet.
+var base64url = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isBase64URL reports whether s holds only base64url characters: no padding,
+// no '+' or '/', no white space (which Go's decoder would skip).
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !base64url[s[i]] {
+			return false
+		}
+	}
+	return true
+}
