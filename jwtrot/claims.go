@@ -485,4 +485,3 @@ func hexValue(h []byte) uint32 {
 	}
 	return v
 }
-
