@@ -1,0 +1,177 @@
+package jwtrot
+
+import (
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// benchClaims is a typical access token: iss, sub, aud, exp, iat, nbf, jti
+// and two custom claims, about 330 bytes signed.
+type benchClaims struct {
+	jwt.RegisteredClaims
+	Role   string `json:"role"`
+	Tenant string `json:"tenant"`
+}
+
+func newBenchClaims() benchClaims {
+	return benchClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    "https://auth.example.com",
+			Subject:   "user-1234567890",
+			Audience:  jwt.ClaimStrings{"api.example.com"},
+			ExpiresAt: jwt.NewNumericDate(testEpoch.Add(time.Hour)),
+			IssuedAt:  jwt.NewNumericDate(testEpoch),
+			NotBefore: jwt.NewNumericDate(testEpoch),
+			ID:        "4f1b6c0e-8a6d-4c3e-9c55-0b9a1d2e7f10",
+		},
+		Role:   "editor",
+		Tenant: "acme-corporation",
+	}
+}
+
+func benchFixture(b *testing.B) (*fixture, string) {
+	f := newFixture(b, WithIssuer("https://auth.example.com"), WithAudience("api.example.com"))
+	tok, err := f.a.Sign(newBenchClaims())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f, tok
+}
+
+func benchVerify(b *testing.B, f *fixture, tok string, wantResign bool) {
+	b.Helper()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(tok)))
+	for b.Loop() {
+		var rc jwt.RegisteredClaims
+		res, err := f.a.Verify(ctx, tok, &rc)
+		if err != nil || (res.Resigned != "") != wantResign {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerify is jwtrot's verification into jwt.RegisteredClaims: the
+// current window, the previous one with the re-signed token, and the next
+// one within the skew.
+func BenchmarkVerify(b *testing.B) {
+	b.Run("current", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		benchVerify(b, f, tok, false)
+	})
+	b.Run("previous+resign", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		f.clock.Add(10 * time.Minute)
+		benchVerify(b, f, tok, true)
+	})
+	b.Run("next", func(b *testing.B) {
+		f, _ := benchFixture(b)
+		end := f.d.WindowAt(testEpoch).End()
+		f.clock.Set(end.Add(time.Second)) // a signer whose clock is ahead
+		tok, _ := f.a.Sign(newBenchClaims())
+		f.clock.Set(end.Add(-time.Second)) // verified just before the boundary
+		benchVerify(b, f, tok, false)
+	})
+	b.Run("current/MapClaims", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.a.Verify(ctx, tok, jwt.MapClaims{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("current/struct", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			var c benchClaims
+			if _, err := f.a.Verify(ctx, tok, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkGolangJWT is the reference: golang-jwt v5 with the same token and
+// a static key, as the issue states it: Parse into MapClaims with
+// WithValidMethods HS256; ParseWithClaims into RegisteredClaims.
+func BenchmarkGolangJWT(b *testing.B) {
+	f, tok := benchFixture(b)
+	key := f.keyAt(testEpoch).Bytes()
+	keyfunc := func(*jwt.Token) (any, error) { return key, nil }
+	b.Run("Parse/MapClaims", func(b *testing.B) {
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(f.clock.Now))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.Parse(tok, keyfunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ParseWithClaims/RegisteredClaims", func(b *testing.B) {
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(f.clock.Now))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.ParseWithClaims(tok, &jwt.RegisteredClaims{}, keyfunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SignedString", func(b *testing.B) {
+		c := newBenchClaims()
+		b.ReportAllocs()
+		for b.Loop() {
+			t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+			t.Header["kid"] = "main:2992240"
+			if _, err := t.SignedString(key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkSign(b *testing.B) {
+	f, _ := benchFixture(b)
+	c := newBenchClaims()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.a.Sign(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyParallel shows verification scales with cores: no lock on
+// the hot path.
+func BenchmarkVerifyParallel(b *testing.B) {
+	b.Run("jwtrot", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				var rc jwt.RegisteredClaims
+				if _, err := f.a.Verify(ctx, tok, &rc); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("golang-jwt", func(b *testing.B) {
+		f, tok := benchFixture(b)
+		key := f.keyAt(testEpoch).Bytes()
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(f.clock.Now))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := p.Parse(tok, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}

@@ -1,0 +1,132 @@
+package jwtrot
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
+// FuzzVerify feeds arbitrary strings, seeded with valid tokens and near
+// misses. Properties: Verify never panics; it accepts nothing but the exact
+// tokens the fixture signed (any mutation of a valid token is refused); a
+// refusal returns no result and no claims; an acceptance names an acceptable
+// window whose key verifies the token's MAC.
+func FuzzVerify(f *testing.F) {
+	fx := newFixture(f)
+	valid := map[string]bool{}
+	sign := func(c jwt.Claims) string {
+		tok, err := fx.a.Sign(c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		valid[tok] = true
+		return tok
+	}
+	key := fx.keyAt(testEpoch)
+	seeds := []string{
+		sign(jwt.RegisteredClaims{Subject: "alice"}),
+		sign(jwt.MapClaims{"role": "admin", "aud": []string{"a", "b"}, "nbf": testEpoch.Unix()}),
+		craft(canonical(key), `{"iat":1795344000,"exp":1795347600,"EXP":1}`, key),
+		craft(`{"alg":"none","kid":"main:2992240"}`, `{"iat":1795344000,"exp":1795347600}`, nil),
+		craft(`{"alg":"HS256","kid":"main:02992240"}`, `{"iat":1795344000,"exp":1795347600}`, key),
+		"", ".", "..", "a.b.c", "...",
+	}
+	// Tokens from the previous window verify too (and are re-signed).
+	fx.clock.Add(-rotation.DefaultWindow)
+	seeds = append(seeds, sign(jwt.RegisteredClaims{Subject: "bob"}))
+	fx.clock.Add(rotation.DefaultWindow)
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		m := jwt.MapClaims{}
+		res, err := fx.a.Verify(ctx, tok, m)
+		if err != nil {
+			if res != (Result{}) || len(m) != 0 {
+				t.Fatal("a refusal returned a result or claims")
+			}
+			if Reason(err) == "invalid token" {
+				t.Fatalf("refusal without a sentinel: %v", err)
+			}
+			return
+		}
+		if !valid[tok] {
+			t.Fatalf("accepted a token the fixture never signed: %q", tok)
+		}
+		if _, _, err := fx.d.VerificationKey(res.KeyID, fx.clock.Now()); err != nil {
+			t.Fatalf("accepted under an unacceptable kid %q: %v", res.KeyID, err)
+		}
+	})
+}
+
+// FuzzScanClaims checks the strict claims reader against encoding/json:
+// whatever it accepts is valid JSON, and encoding/json reads the same
+// registered claims from it (so no value can be read two ways).
+func FuzzScanClaims(f *testing.F) {
+	for _, s := range []string{
+		`{"iss":"a","aud":["x","y"],"exp":1795347600,"iat":1,"nbf":0,"sub":"\u0041","jti":"j"}`,
+		`{"exp":1,"EXP":2}`, `{"a":{"b":[1,2.5e3,true,null,"s"]}}`, `{}`, `[]`, `{"exp":1e3}`,
+		`{"aud":"x"}`, "{\"x\":\"\xff\"}", `{"\u0065xp":1}`, `{"x":"\ud800"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		c, err := scanClaims(p)
+		if err != nil {
+			return
+		}
+		if !json.Valid(p) {
+			t.Fatalf("accepted invalid JSON %q", p)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(p, &m); err != nil {
+			t.Fatalf("accepted what encoding/json refuses: %v", err)
+		}
+		date := func(name string, has bool, v int64) {
+			got, ok := m[name]
+			if ok != has {
+				t.Fatalf("%s presence differs", name)
+			}
+			if has && got.(float64) != float64(v) {
+				t.Fatalf("%s: %d, encoding/json %v", name, v, got)
+			}
+			if has && (v < 0 || v > maxNumericDate || float64(v) != math.Trunc(got.(float64))) {
+				t.Fatalf("%s out of range: %d", name, v)
+			}
+		}
+		date("exp", c.hasExp, c.exp)
+		date("nbf", c.hasNbf, c.nbf)
+		date("iat", c.hasIat, c.iat)
+		str := func(name string, has bool, sp span) {
+			got, ok := m[name]
+			if ok != has || (has && got.(string) != spanText(p, sp)) {
+				t.Fatalf("%s differs: %q vs %v", name, spanText(p, sp), got)
+			}
+		}
+		str("iss", c.hasIss, c.iss)
+		str("sub", c.hasSub, c.sub)
+		str("jti", c.hasJti, c.jti)
+		if c.hasAud {
+			var want []string
+			switch v := m["aud"].(type) {
+			case string:
+				want = []string{v}
+			case []any:
+				for _, e := range v {
+					want = append(want, e.(string))
+				}
+			}
+			if len(want) != c.nAud {
+				t.Fatalf("aud has %d entries; encoding/json %d", c.nAud, len(want))
+			}
+			for i, sp := range c.aud[:c.nAud] {
+				if spanText(p, sp) != want[i] {
+					t.Fatalf("aud[%d] differs", i)
+				}
+			}
+		}
+	})
+}
