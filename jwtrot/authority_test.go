@@ -97,7 +97,7 @@ func TestSignRefuses(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			if tok, err := tt.a.Sign(tt.claims); !errors.Is(err, ErrSign) {
-				t.Fatalf("Sign = %q, %v; want ErrSign", tok, err)
+				t.Fatalf("Sign gave a token of %d bytes, %v; want ErrSign", len(tok), err)
 			}
 		})
 	}
