@@ -1,0 +1,130 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jwtrot/jwtrot/httpauth"
+	"github.com/jwtrot/jwtrot/internal/demoserver"
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
+// offsetClock is the real clock shifted by a fixed offset: an instance whose
+// clock is a little off.
+type offsetClock time.Duration
+
+func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
+
+func (e *env) fleet(args []string) error {
+	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D]")
+	n := f.fs.Int("instances", 3, "how many `instances` to start")
+	f.fs.DurationVar(&f.window, "window", 2*time.Second, "window `length`, whole seconds")
+	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	switch {
+	case *n < 1 || *n > 16:
+		return fmt.Errorf("-instances %d is not between 1 and 16", *n)
+	case *duration <= 0 || *duration > 10*time.Minute:
+		return fmt.Errorf("-duration %v is not between 0 and 10m", *duration)
+	}
+	if err := rotation.CheckWindow(f.window); err != nil {
+		return err
+	}
+	// A fresh random root for this run, shared by every instance.
+	secret := make([]byte, rotation.MinRootSize)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	root, err := rotation.NewRoot("fleet", secret)
+	if err != nil {
+		return err
+	}
+	skew := min(30*time.Second, f.window/4)
+	type inst struct {
+		url    string
+		offset time.Duration
+	}
+	var insts []inst
+	for i := 0; i < *n; i++ {
+		// Clocks spread across the allowed skew.
+		off := time.Duration(0)
+		if *n > 1 {
+			off = -skew/2 + time.Duration(i)*skew/time.Duration(*n-1)
+		}
+		d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithWindow(f.window), rotation.WithSkew(skew), rotation.WithClock(offsetClock(off)))
+		if err != nil {
+			return err
+		}
+		a, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour))
+		if err != nil {
+			return err
+		}
+		h, err := demoserver.New(a)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		insts = append(insts, inst{url: "http://" + ln.Addr().String(), offset: off})
+		fmt.Fprintf(e.stdout, "instance %d on %s, clock %+v\n", i, ln.Addr(), off)
+	}
+	fmt.Fprintf(e.stdout, "window %v, skew %v; the client walks for %v, one request every window/3\n", f.window, skew, *duration)
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.PostForm(insts[0].url+"/login", url.Values{"user": {"alice"}})
+	if err != nil {
+		return err
+	}
+	var login struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	tok := login.Token
+	start := time.Now()
+	fmt.Fprintf(e.stdout, "%6.2fs  instance 0: login, kid %s\n", 0.0, kidOf(tok))
+
+	refusals, refreshes, requests := 0, 0, 0
+	tick := time.NewTicker(f.window / 3)
+	defer tick.Stop()
+	for i := 1; time.Since(start) < *duration; i++ {
+		<-tick.C
+		in := insts[i%len(insts)]
+		req, _ := http.NewRequest("GET", in.url+"/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		requests++
+		line := fmt.Sprintf("%6.2fs  instance %d: %d", time.Since(start).Seconds(), i%len(insts), resp.StatusCode)
+		if fresh := resp.Header.Get(httpauth.DefaultRefreshHeader); fresh != "" {
+			tok = fresh
+			refreshes++
+			line += ", re-signed → kid " + kidOf(tok)
+		}
+		if resp.StatusCode != http.StatusOK {
+			refusals++
+			line += "  " + resp.Header.Get("WWW-Authenticate")
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	fmt.Fprintf(e.stdout, "%d requests, %d refreshes, %d refusals\n", requests, refreshes, refusals)
+	if refusals > 0 {
+		return errors.New("the fleet refused a valid session")
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+// Command demo shows how jwtrot's windows work and gives operators the
+// everyday tools.
+//
+// Usage:
+//
+//	demo                     a walkthrough on a simulated clock
+//	demo root                print a new random root, hex
+//	demo windows             the window schedule around an instant
+//	demo sign                sign a token
+//	demo verify              verify a token, as of now or -at an instant
+//	demo fleet               instances of the HTTP middleware on loopback
+//
+// Run "demo COMMAND -h" for a command's flags. Flags mean the same in every
+// command and default to the library's defaults.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is what a command runs with.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// errUsage marks an error whose message the flag package already printed.
+var errUsage = errors.New("usage")
+
+const usage = `usage: demo [COMMAND] [FLAGS]
+
+With no command, a walkthrough of jwtrot's windows on a simulated clock.
+
+Commands:
+  root      print a new random 32-byte root, hex, for a secret store
+  windows   the window schedule around an instant
+  sign      sign a token
+  verify    verify a token (exit 0 accepted, 1 refused)
+  fleet     instances of the HTTP middleware on 127.0.0.1, on the real clock
+
+Run "demo COMMAND -h" for a command's flags.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	cmd, rest := "", args
+	if len(args) > 0 {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = e.walkthrough()
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "root":
+		err = e.root(rest)
+	case "windows":
+		err = e.windows(rest)
+	case "sign":
+		err = e.sign(rest)
+	case "verify":
+		return e.verify(rest)
+	case "fleet":
+		err = e.fleet(rest)
+	default:
+		fmt.Fprintf(stderr, "demo: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(stderr, "demo:", err)
+	return 1
+}
+
+// flags are the flags shared by the commands; each command registers the
+// ones it uses, so they mean the same everywhere.
+type flags struct {
+	fs       *flag.FlagSet
+	rootFile string
+	rootEnv  string
+	rootID   string
+	window   time.Duration
+	purpose  string
+	alg      string
+	skew     time.Duration
+	at       string
+	ttl      time.Duration
+	iss, aud string
+}
+
+func newFlags(e *env, name, synopsis string) *flags {
+	f := &flags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f.fs.SetOutput(e.stderr)
+	f.fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: demo %s %s\n\nFlags:\n", name, synopsis)
+		f.fs.PrintDefaults()
+	}
+	return f
+}
+
+func (f *flags) rootFlags() {
+	f.fs.StringVar(&f.rootFile, "root-file", "", "read the root from this `file` (hex or base64)")
+	f.fs.StringVar(&f.rootEnv, "root-env", "", "read the root from this environment `variable` (hex or base64)")
+	f.fs.StringVar(&f.rootID, "root-id", "main", "the root's `id`, named in every kid")
+}
+
+func (f *flags) scheduleFlags() {
+	f.fs.DurationVar(&f.window, "window", rotation.DefaultWindow, "window `length`, whole seconds")
+	f.fs.StringVar(&f.at, "at", "", "act as of this `instant` (RFC 3339) instead of now")
+}
+
+func (f *flags) keyFlags() {
+	f.fs.StringVar(&f.purpose, "purpose", rotation.DefaultPurpose, "purpose `label`: independent keys per purpose")
+	f.fs.StringVar(&f.alg, "alg", "HS256", "HMAC `algorithm`: HS256, HS384 or HS512")
+	f.fs.DurationVar(&f.skew, "skew", -1, "allowed clock `skew` (default min(30s, window/4))")
+	f.fs.StringVar(&f.iss, "iss", "", "`issuer`: set when signing, required when verifying")
+	f.fs.StringVar(&f.aud, "aud", "", "`audience`: set when signing, required when verifying")
+}
+
+// parse parses args, allowing at most maxArgs positional arguments.
+func (f *flags) parse(args []string, maxArgs int) error {
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if f.fs.NArg() > maxArgs {
+		// Not echoed: it might be a token or a secret.
+		fmt.Fprintf(f.fs.Output(), "demo %s: %d unexpected arguments\n", f.fs.Name(), f.fs.NArg()-maxArgs)
+		return errUsage
+	}
+	return nil
+}
+
+// clock returns a clock fixed at -at, or the real clock.
+func (f *flags) clock() (rotation.Clock, error) {
+	if f.at == "" {
+		return rotation.SystemClock, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, f.at)
+	if err != nil {
+		return nil, fmt.Errorf("-at %q is not an RFC 3339 instant such as 2026-11-22T10:42:00Z", clip(f.at))
+	}
+	m := clock.NewMock()
+	m.Set(t)
+	return m, nil
+}
+
+func (f *flags) loadRoot() (*rotation.Root, error) {
+	switch {
+	case f.rootFile != "" && f.rootEnv != "":
+		return nil, errors.New("give -root-file or -root-env, not both")
+	case f.rootFile != "":
+		return rotation.RootFromFile(f.rootID, f.rootFile)
+	case f.rootEnv != "":
+		return rotation.RootFromEnv(f.rootID, f.rootEnv)
+	}
+	return nil, errors.New("no root: give -root-file FILE or -root-env NAME (make one with 'demo root')")
+}
+
+// authority builds the Deriver and Authority the flags describe.
+func (f *flags) authority(extra ...jwtrot.Option) (*jwtrot.Authority, error) {
+	root, err := f.loadRoot()
+	if err != nil {
+		return nil, err
+	}
+	clk, err := f.clock()
+	if err != nil {
+		return nil, err
+	}
+	alg, err := rotation.ParseAlgorithm(f.alg)
+	if err != nil {
+		return nil, err
+	}
+	opts := []rotation.Option{rotation.WithWindow(f.window), rotation.WithPurpose(f.purpose), rotation.WithAlgorithm(alg), rotation.WithClock(clk)}
+	if f.skew >= 0 {
+		opts = append(opts, rotation.WithSkew(f.skew))
+	}
+	d, err := rotation.NewDeriver([]*rotation.Root{root}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if f.iss != "" {
+		extra = append(extra, jwtrot.WithIssuer(f.iss))
+	}
+	if f.aud != "" {
+		extra = append(extra, jwtrot.WithAudience(f.aud))
+	}
+	return jwtrot.New(d, extra...)
+}
+
+// clip shortens user input before it is echoed in an error.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}
