@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "fleet":
 		err = e.fleet(rest)
 	default:
-		fmt.Fprintf(stderr, "demo: unknown command %q\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "demo: unknown command %s (see 'demo -h')\n", echoable(cmd))
 		return 2
 	}
 	switch {
@@ -98,6 +99,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // ones it uses, so they mean the same everywhere.
 type flags struct {
 	fs       *flag.FlagSet
+	env      *env
+	synopsis string
 	rootFile string
 	rootEnv  string
 	rootID   string
@@ -111,12 +114,9 @@ type flags struct {
 }
 
 func newFlags(e *env, name, synopsis string) *flags {
-	f := &flags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
-	f.fs.SetOutput(e.stderr)
-	f.fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: demo %s %s\n\nFlags:\n", name, synopsis)
-		f.fs.PrintDefaults()
-	}
+	f := &flags{fs: flag.NewFlagSet(name, flag.ContinueOnError), env: e, synopsis: synopsis}
+	f.fs.SetOutput(io.Discard) // parse reports errors itself, in one line
+	f.fs.Usage = func() {}
 	return f
 }
 
@@ -141,15 +141,21 @@ func (f *flags) keyFlags() {
 
 // parse parses args, allowing at most maxArgs positional arguments.
 func (f *flags) parse(args []string, maxArgs int) error {
+	name := f.fs.Name()
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			out := f.env.stdout
+			fmt.Fprintf(out, "usage: demo %s %s\n\nFlags:\n", name, f.synopsis)
+			f.fs.SetOutput(out)
+			f.fs.PrintDefaults()
 			return err
 		}
+		fmt.Fprintf(f.env.stderr, "demo %s: %v (see 'demo %s -h')\n", name, err, name)
 		return errUsage
 	}
 	if f.fs.NArg() > maxArgs {
 		// Not echoed: it might be a token or a secret.
-		fmt.Fprintf(f.fs.Output(), "demo %s: %d unexpected arguments\n", f.fs.Name(), f.fs.NArg()-maxArgs)
+		fmt.Fprintf(f.env.stderr, "demo %s: %d unexpected arguments (see 'demo %s -h')\n", name, f.fs.NArg()-maxArgs, name)
 		return errUsage
 	}
 	return nil
@@ -210,6 +216,21 @@ func (f *flags) authority(extra ...jwtrot.Option) (*jwtrot.Authority, error) {
 		extra = append(extra, jwtrot.WithAudience(f.aud))
 	}
 	return jwtrot.New(d, extra...)
+}
+
+// echoable returns a word quoted for an error message if it looks like a
+// mistyped command, and a placeholder otherwise: a token or a secret pasted
+// in the wrong place is never echoed.
+func echoable(s string) string {
+	if len(s) > 20 {
+		return "(a long argument)"
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
+			return "(an argument)"
+		}
+	}
+	return strconv.Quote(s)
 }
 
 // clip shortens user input before it is echoed in an error.
