@@ -3,7 +3,6 @@ package jwtrot
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -21,6 +20,7 @@ const (
 type span struct {
 	start, end int // the raw bytes between the quotes
 	escaped    bool
+	ascii      bool // no byte above 0x7f (escapes not considered)
 }
 
 // claimSet is what the verifier needs of a payload: the registered claims,
@@ -110,17 +110,10 @@ func scanClaims(p []byte) (claimSet, error) {
 
 // member reads one top-level member's value, typing the registered claims.
 func (s *scanner) member(c *claimSet, name span) error {
-	reg := ""
-	for _, r := range registeredNames {
-		if s.equalString(name, r) {
-			reg = r
-			break
-		}
-		if s.equalFoldString(name, r) {
-			return claimsErr("claim name is a case variant of %q", r)
-		}
+	reg, err := s.registered(name)
+	if err != nil {
+		return err
 	}
-	var err error
 	switch reg {
 	case "exp":
 		c.exp, err = s.numericDate(reg)
@@ -149,23 +142,48 @@ func (s *scanner) member(c *claimSet, name span) error {
 	return err
 }
 
+// registered returns the registered claim a member name is, "" for another
+// name, and an error for a case variant of a registered name.
+func (s *scanner) registered(name span) (string, error) {
+	raw := s.p[name.start:name.end]
+	if !name.escaped {
+		for _, r := range registeredNames {
+			if string(raw) == r {
+				return r, nil // the constant: string(raw) would allocate
+			}
+		}
+		// A case variant of a three-letter ASCII name is three runes, at
+		// most three bytes each (K, the Kelvin sign, folds to k).
+		if len(raw) < 3 || len(raw) > 9 || name.ascii && len(raw) != 3 {
+			return "", nil
+		}
+	}
+	for _, r := range registeredNames {
+		if s.equalString(name, r) {
+			return r, nil
+		}
+		if s.equalFoldString(name, r) {
+			return "", claimsErr("claim name is a case variant of %q", r)
+		}
+	}
+	return "", nil
+}
+
 func (s *scanner) numericDate(name string) (int64, error) {
 	start := s.i
 	if err := s.number(); err != nil {
 		return 0, claimsErr("%s is not a number", name)
 	}
-	digits := s.p[start:s.i]
-	if len(digits) > 15 {
-		return 0, claimsErr("%s is out of range", name)
-	}
-	v, err := strconv.ParseInt(string(digits), 10, 64)
-	if err != nil {
-		// A fraction, an exponent or a minus sign: jwtrot reads only
-		// non-negative integer NumericDates (SPEC.md).
-		return 0, claimsErr("%s is not a non-negative integer", name)
-	}
-	if v < 0 || v > maxNumericDate {
-		return 0, claimsErr("%s is out of range", name)
+	var v int64
+	for _, d := range s.p[start:s.i] {
+		if d < '0' || d > '9' {
+			// A fraction, an exponent or a minus sign: jwtrot reads only
+			// non-negative integer NumericDates (SPEC.md).
+			return 0, claimsErr("%s is not a non-negative integer", name)
+		}
+		if v = v*10 + int64(d-'0'); v > maxNumericDate {
+			return 0, claimsErr("%s is out of range", name)
+		}
 	}
 	return v, nil
 }
@@ -346,7 +364,7 @@ func (s *scanner) str() (span, error) {
 	if !s.consume('"') {
 		return span{}, claimsErr("expected a string")
 	}
-	sp := span{start: s.i}
+	sp := span{start: s.i, ascii: true}
 	for s.i < len(s.p) {
 		c := s.p[s.i]
 		switch {
@@ -378,6 +396,7 @@ func (s *scanner) str() (span, error) {
 		case c < utf8.RuneSelf:
 			s.i++
 		default:
+			sp.ascii = false
 			r, size := utf8.DecodeRune(s.p[s.i:])
 			if r == utf8.RuneError && size <= 1 {
 				return span{}, claimsErr("invalid UTF-8")
@@ -423,6 +442,9 @@ func (s *scanner) equalFoldString(sp span, want string) bool {
 
 func (s *scanner) equalFold(a, b span) bool {
 	if !a.escaped && !b.escaped {
+		if a.ascii && b.ascii && a.end-a.start != b.end-b.start {
+			return false
+		}
 		return bytes.EqualFold(s.p[a.start:a.end], s.p[b.start:b.end])
 	}
 	return bytes.EqualFold([]byte(s.text(a)), []byte(s.text(b)))

@@ -1,0 +1,322 @@
+// Package bench compares what verifying a JWT costs with jwtrot, golang-jwt,
+// lestrrat-go/jwx, go-jose, the naive rotating scheme of the article jwtrot
+// started from, and the floor (strict base64 and one keyed HMAC). It is its
+// own module so the peers stay out of the library's go.mod. Run ./run.sh.
+package bench
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"hash"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	jwxjwt "github.com/lestrrat-go/jwx/v3/jwt"
+)
+
+// epoch is mid-window: 10:45 in the 10-minute window [10:40, 10:50).
+var epoch = time.Date(2026, 11, 22, 10, 45, 0, 0, time.UTC)
+
+const window = 10 * time.Minute
+
+// typical is a typical access token's claims: iss, sub, aud, exp, iat, nbf,
+// jti and two custom claims.
+type typical struct {
+	jwt.RegisteredClaims
+	Role   string `json:"role"`
+	Tenant string `json:"tenant"`
+}
+
+func claims() typical {
+	return typical{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    "auth.example",
+			Subject:   "u-12345678",
+			Audience:  jwt.ClaimStrings{"api"},
+			ExpiresAt: jwt.NewNumericDate(epoch.Add(time.Hour)),
+			IssuedAt:  jwt.NewNumericDate(epoch),
+			NotBefore: jwt.NewNumericDate(epoch),
+			ID:        "Tb6dK2x0RfW9qLm3ZpA7cQ",
+		},
+		Role:   "editor",
+		Tenant: "acme",
+	}
+}
+
+// world is one jwtrot instance on a simulated clock, the typical token it
+// signed at epoch, and that window's key for the static-key peers.
+type world struct {
+	clock *clock.Mock
+	d     *rotation.Deriver
+	a     *jwtrot.Authority
+	token string
+	key   []byte
+}
+
+func newWorld(b testing.TB) *world {
+	root, err := rotation.NewRoot("main", []byte("bench root: 32 bytes or more, not a secret"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mock := clock.NewMock()
+	mock.Set(epoch)
+	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithWindow(window), rotation.WithClock(mock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := jwtrot.New(d, jwtrot.WithIssuer("auth.example"), jwtrot.WithAudience("api"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := a.Sign(claims())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &world{clock: mock, d: d, a: a, token: tok, key: d.SigningKey(epoch).Bytes()}
+}
+
+func (w *world) keyfunc(*jwt.Token) (any, error) { return w.key, nil }
+
+func BenchmarkJwtrot(b *testing.B) {
+	b.Run("verify/current", func(b *testing.B) {
+		w := newWorld(b)
+		jwtrotLoop(b, w, false)
+	})
+	b.Run("verify/previous+resign", func(b *testing.B) {
+		w := newWorld(b)
+		w.clock.Add(window)
+		jwtrotLoop(b, w, true)
+	})
+	b.Run("verify/next", func(b *testing.B) {
+		w := newWorld(b)
+		end := w.d.WindowAt(epoch).End()
+		w.clock.Set(end.Add(time.Second)) // a signer a little ahead
+		tok, _ := w.a.Sign(claims())
+		w.clock.Set(end.Add(-time.Second))
+		w.token = tok
+		jwtrotLoop(b, w, false)
+	})
+	b.Run("sign", func(b *testing.B) {
+		w := newWorld(b)
+		c := claims()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.a.Sign(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func jwtrotLoop(b *testing.B, w *world, resign bool) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var rc jwt.RegisteredClaims
+		res, err := w.a.Verify(context.Background(), w.token, &rc)
+		if err != nil || (res.Resigned != "") != resign {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGolangJWT(b *testing.B) {
+	w := newWorld(b)
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(w.clock.Now))
+	b.Run("Parse/MapClaims", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.Parse(w.token, w.keyfunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ParseWithClaims/RegisteredClaims", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.ParseWithClaims(w.token, &jwt.RegisteredClaims{}, w.keyfunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SignedString", func(b *testing.B) {
+		c := claims()
+		b.ReportAllocs()
+		for b.Loop() {
+			t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+			t.Header["kid"] = "main:2992240"
+			if _, err := t.SignedString(w.key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkNaive is the article's scheme done naively: the secret is
+// "my_big_bang" plus the time truncated to the window, in milliseconds,
+// rebuilt on every call; golang-jwt tries the current key, then the previous.
+func BenchmarkNaive(b *testing.B) {
+	w := newWorld(b)
+	const bigBang = "my_big_bang"
+	naiveKey := func(t time.Time) []byte {
+		ms := window.Milliseconds()
+		return []byte(bigBang + strconv.FormatInt(t.UnixMilli()/ms*ms, 10))
+	}
+	tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims()).SignedString(naiveKey(epoch))
+	p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(w.clock.Now))
+	verify := func(now time.Time) error {
+		for _, t := range []time.Time{now, now.Add(-window)} {
+			key := naiveKey(t)
+			if _, err := p.Parse(tok, func(*jwt.Token) (any, error) { return key, nil }); err == nil {
+				return nil
+			}
+		}
+		return errors.New("refused")
+	}
+	b.Run("current", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := verify(epoch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("previous", func(b *testing.B) {
+		w.clock.Set(epoch.Add(window))
+		defer w.clock.Set(epoch)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := verify(epoch.Add(window)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkJWX(b *testing.B) {
+	w := newWorld(b)
+	clk := jwxjwt.ClockFunc(w.clock.Now)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jwxjwt.ParseString(w.token, jwxjwt.WithKey(jwa.HS256(), w.key), jwxjwt.WithClock(clk),
+			jwxjwt.WithIssuer("auth.example"), jwxjwt.WithAudience("api")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGoJose(b *testing.B) {
+	w := newWorld(b)
+	algs := []jose.SignatureAlgorithm{jose.HS256}
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := josejwt.ParseSigned(w.token, algs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var c josejwt.Claims
+		if err := t.Claims(w.key, &c); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.ValidateWithLeeway(josejwt.Expected{Issuer: "auth.example", AnyAudience: []string{"api"}, Time: w.clock.Now()}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloor is the least any HS256 verifier does: split, strictly
+// decode the signature, one keyed HMAC (state reused); then also decode the
+// claims into a struct.
+func BenchmarkFloor(b *testing.B) {
+	w := newWorld(b)
+	mac := hmac.New(sha256.New, w.key)
+	enc := base64.RawURLEncoding.Strict()
+	verifyMAC := func(h hash.Hash) (string, bool) {
+		dot := strings.LastIndexByte(w.token, '.')
+		var sig [32]byte
+		if n, err := enc.Decode(sig[:], []byte(w.token[dot+1:])); err != nil || n != 32 {
+			return "", false
+		}
+		h.Reset()
+		h.Write([]byte(w.token[:dot]))
+		var sum [32]byte
+		return w.token[strings.IndexByte(w.token, '.')+1 : dot], hmac.Equal(h.Sum(sum[:0]), sig[:])
+	}
+	b.Run("hmac", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := verifyMAC(mac); !ok {
+				b.Fatal("bad MAC")
+			}
+		}
+	})
+	b.Run("hmac+claims", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			payload, ok := verifyMAC(mac)
+			if !ok {
+				b.Fatal("bad MAC")
+			}
+			p, err := enc.DecodeString(payload)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var rc jwt.RegisteredClaims
+			if err := json.Unmarshal(p, &rc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkParallel runs the verifies on every core (GOMAXPROCS); compare its
+// ns/op with the serial ones for the scaling.
+func BenchmarkParallel(b *testing.B) {
+	b.Run("jwtrot", func(b *testing.B) {
+		w := newWorld(b)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				var rc jwt.RegisteredClaims
+				if _, err := w.a.Verify(context.Background(), w.token, &rc); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("golang-jwt", func(b *testing.B) {
+		w := newWorld(b)
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(w.clock.Now))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := p.Parse(w.token, w.keyfunc); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// TestTokenSize pins the benchmark token to the typical size the comparison
+// claims (about 330 bytes).
+func TestTokenSize(t *testing.T) {
+	w := newWorld(t)
+	if n := len(w.token); n < 300 || n > 360 {
+		t.Fatalf("benchmark token is %d bytes; want about 330", n)
+	}
+}
