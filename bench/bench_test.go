@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/benbjohnson/clock"
 	jose "github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/golang-jwt/jwt/v5"
@@ -40,7 +39,9 @@ type typical struct {
 	Tenant string `json:"tenant"`
 }
 
-func claims() typical {
+func claims() typical { return claimsAt(epoch) }
+
+func claimsAt(epoch time.Time) typical {
 	return typical{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    "auth.example",
@@ -56,36 +57,47 @@ func claims() typical {
 	}
 }
 
-// world is one jwtrot instance on a simulated clock, the typical token it
-// signed at epoch, and that window's key for the static-key peers.
+// fixedClock always says the same instant. Unlike clock.Mock it takes no
+// lock, so, like the real clock, it lets parallel benchmarks scale.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// world is one jwtrot instance whose clock says `at`, the typical token
+// signed at epoch, and epoch's window key for the static-key peers.
 type world struct {
-	clock *clock.Mock
+	clock fixedClock
 	d     *rotation.Deriver
 	a     *jwtrot.Authority
 	token string
 	key   []byte
 }
 
-func newWorld(b testing.TB) *world {
+func newWorld(b testing.TB) *world { return newWorldAt(b, epoch, epoch) }
+
+func newWorldAt(b testing.TB, signAt, at time.Time) *world {
 	root, err := rotation.NewRoot("main", []byte("bench root: 32 bytes or more, not a secret"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	mock := clock.NewMock()
-	mock.Set(epoch)
-	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithWindow(window), rotation.WithClock(mock))
+	authority := func(c rotation.Clock) (*rotation.Deriver, *jwtrot.Authority) {
+		d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithWindow(window), rotation.WithClock(c))
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, err := jwtrot.New(d, jwtrot.WithIssuer("auth.example"), jwtrot.WithAudience("api"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return d, a
+	}
+	signD, signer := authority(fixedClock(signAt))
+	tok, err := signer.Sign(claimsAt(signAt))
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := jwtrot.New(d, jwtrot.WithIssuer("auth.example"), jwtrot.WithAudience("api"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, err := a.Sign(claims())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &world{clock: mock, d: d, a: a, token: tok, key: d.SigningKey(epoch).Bytes()}
+	d, a := authority(fixedClock(at))
+	return &world{clock: fixedClock(at), d: d, a: a, token: tok, key: signD.SigningKey(signAt).Bytes()}
 }
 
 func (w *world) keyfunc(*jwt.Token) (any, error) { return w.key, nil }
@@ -96,17 +108,14 @@ func BenchmarkJwtrot(b *testing.B) {
 		jwtrotLoop(b, w, false)
 	})
 	b.Run("verify/previous+resign", func(b *testing.B) {
-		w := newWorld(b)
-		w.clock.Add(window)
+		w := newWorldAt(b, epoch, epoch.Add(window))
 		jwtrotLoop(b, w, true)
 	})
 	b.Run("verify/next", func(b *testing.B) {
-		w := newWorld(b)
-		end := w.d.WindowAt(epoch).End()
-		w.clock.Set(end.Add(time.Second)) // a signer a little ahead
-		tok, _ := w.a.Sign(claims())
-		w.clock.Set(end.Add(-time.Second))
-		w.token = tok
+		// Signed just after a boundary by a clock a little ahead of this
+		// verifier's, which is still in the window before.
+		boundary := rotation.WindowAt(epoch, window).Start()
+		w := newWorldAt(b, boundary.Add(time.Second), boundary.Add(-time.Second))
 		jwtrotLoop(b, w, false)
 	})
 	b.Run("sign", func(b *testing.B) {
@@ -194,8 +203,17 @@ func BenchmarkNaive(b *testing.B) {
 		}
 	})
 	b.Run("previous", func(b *testing.B) {
-		w.clock.Set(epoch.Add(window))
-		defer w.clock.Set(epoch)
+		w := newWorldAt(b, epoch, epoch.Add(window))
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(w.clock.Now))
+		verify := func(now time.Time) error {
+			for _, t := range []time.Time{now, now.Add(-window)} {
+				key := naiveKey(t)
+				if _, err := p.Parse(tok, func(*jwt.Token) (any, error) { return key, nil }); err == nil {
+					return nil
+				}
+			}
+			return errors.New("refused")
+		}
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := verify(epoch.Add(window)); err != nil {
