@@ -215,17 +215,13 @@ func TestInteropGolangJWT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _, _ := segments(t, minted)
 	var rc jwt.RegisteredClaims
 	res, err := f.a.Verify(ctx, minted, &rc)
 	if err != nil || rc.Subject != "bob" || res.Position != rotation.Current {
 		t.Fatalf("jwtrot refuses a golang-jwt token: %v", err)
 	}
-	// golang-jwt writes the members in another order: the strict slow path
-	// accepts that header, and re-signing puts the canonical one in place.
-	if raw, _ := base64.RawURLEncoding.DecodeString(h); string(raw) == canonical(key) {
-		t.Log("golang-jwt now writes the canonical header; the slow path is exercised below")
-	}
+	// Other libraries may spell the header differently: the strict slow
+	// path accepts the same parameters in any order and spacing.
 	for _, spelled := range []string{
 		`{"typ":"JWT","kid":"` + key.ID() + `","alg":"HS256"}`,
 		"{ \"alg\" : \"HS256\",\n \"kid\":\"" + key.ID() + "\" }",
