@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/rotation"
@@ -18,7 +19,9 @@ import (
 // window whose key verifies the token's MAC.
 func FuzzVerify(f *testing.F) {
 	// No random jti: every fuzzing worker process must sign the same tokens.
-	fx := newFixture(f, WithRandomID(false))
+	// Configured as TestAttackCorpus is, so that every corpus token is
+	// refused and the only acceptable inputs are the tokens signed here.
+	fx := newFixture(f, WithRandomID(false), WithIssuer("auth"), WithAudience("api"), WithMaxAge(2*time.Hour))
 	valid := map[string]bool{}
 	sign := func(c jwt.Claims) string {
 		tok, err := fx.a.Sign(c)
@@ -31,7 +34,7 @@ func FuzzVerify(f *testing.F) {
 	key := fx.keyAt(testEpoch)
 	seeds := []string{
 		sign(jwt.RegisteredClaims{Subject: "alice"}),
-		sign(jwt.MapClaims{"role": "admin", "aud": []string{"a", "b"}, "nbf": testEpoch.Unix()}),
+		sign(jwt.MapClaims{"role": "admin", "aud": []string{"a", "api"}, "nbf": testEpoch.Unix()}),
 		craft(canonical(key), `{"iat":1795344000,"exp":1795347600,"EXP":1}`, key),
 		craft(`{"alg":"none","kid":"main:2992240"}`, `{"iat":1795344000,"exp":1795347600}`, nil),
 		craft(`{"alg":"HS256","kid":"main:02992240"}`, `{"iat":1795344000,"exp":1795347600}`, key),
@@ -43,6 +46,12 @@ func FuzzVerify(f *testing.F) {
 	fx.clock.Add(rotation.DefaultWindow)
 	for _, s := range seeds {
 		f.Add(s)
+	}
+	valid[corpusGood(fx)] = true // what the attacks are mutations of
+	for _, a := range attackCorpus(f, fx) {
+		if len(a.tok) <= 16<<10 { // the fuzzer mutates every seed: keep them small
+			f.Add(a.tok)
+		}
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
 		m := jwt.MapClaims{}
@@ -81,6 +90,14 @@ func FuzzScanClaims(f *testing.F) {
 		`{"aud":"x"}`, "{\"x\":\"\xff\"}", `{"\u0065xp":1}`, `{"x":"\ud800"}`,
 	} {
 		f.Add([]byte(s))
+	}
+	// And every payload of the attack corpus.
+	for _, a := range attackCorpus(f, newFixture(f)) {
+		if parts := strings.Split(a.tok, "."); len(parts) == 3 && len(a.tok) <= 16<<10 {
+			if p, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+				f.Add(p)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		c, err := scanClaims(p)

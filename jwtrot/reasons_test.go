@@ -1,8 +1,11 @@
 package jwtrot
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,28 +14,29 @@ import (
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
-// TestReasons gives every refusal reason at least one token and checks the
-// exact sentinel, that no claims come back, and that the message holds no
-// part of the token.
-func TestReasons(t *testing.T) {
-	f := newFixture(t, WithIssuer("auth"), WithAudience("api"), WithMaxAge(2*time.Hour))
+// An attack is a malicious or malformed token and the reason it must get.
+type attack struct {
+	name string
+	tok  string
+	want error
+}
+
+// attackCorpus returns the attack corpus, built for a verifier at testEpoch
+// configured as in TestAttackCorpus (issuer "auth", audience "api", maximum
+// age 2h). It covers the RFC 8725 checklist and the known JWT-library CVEs:
+// framing, encodings, algorithms, header parameters, key ids, signatures and
+// claims. Its tokens also seed FuzzVerify.
+func attackCorpus(tb testing.TB, f *fixture) []attack {
 	key := f.keyAt(testEpoch)
 	hdr := canonical(key)
-	now := testEpoch.Unix()
 	claims := func(extra string) string {
 		return `{"iss":"auth","aud":"api","sub":"alice","iat":1795344000,"exp":1795347600` + extra + `}`
 	}
 	good := claims("")
 	enc := base64.RawURLEncoding.EncodeToString
-	goodTok := craft(hdr, good, key)
-	gh, gp, gs := segments(t, goodTok)
-	_ = now
-
-	tests := []struct {
-		name string
-		tok  string
-		want error
-	}{
+	goodTok := corpusGood(f)
+	gh, gp, gs := segments(tb, goodTok)
+	return []attack{
 		// Size and framing.
 		{"too large", craft(hdr, claims(`,"pad":"`+strings.Repeat("x", 9000)+`"`), key), ErrTooLarge},
 		{"empty", "", ErrMalformed},
@@ -120,6 +124,70 @@ func TestReasons(t *testing.T) {
 		{"aud number", craft(hdr, `{"iss":"auth","aud":1,"iat":1795344000,"exp":1795347600}`, key), ErrMalformed},
 		{"aud array with number", craft(hdr, `{"iss":"auth","aud":["api",1],"iat":1795344000,"exp":1795347600}`, key), ErrMalformed},
 		{"aud object", craft(hdr, `{"iss":"auth","aud":{"api":true},"iat":1795344000,"exp":1795347600}`, key), ErrMalformed},
+		// More from RFC 8725, RFC 7515 and the known JWT-library CVEs.
+		{"alg nOnE", craft(`{"alg":"nOnE","kid":"`+key.ID()+`"}`, good, nil), ErrUnsupportedAlgorithm},
+		{"alg none, empty signature", enc([]byte(`{"alg":"none","kid":"`+key.ID()+`"}`)) + "." + gp + ".", ErrMalformed},
+		{"alg HS512 MACed with the right key", craft(`{"alg":"HS512","kid":"`+key.ID()+`","typ":"JWT"}`, good, key), ErrUnsupportedAlgorithm},
+		{"alg ES256", craft(`{"alg":"ES256","kid":"`+key.ID()+`"}`, good, key), ErrUnsupportedAlgorithm},
+		{"alg PS256", craft(`{"alg":"PS256","kid":"`+key.ID()+`"}`, good, key), ErrUnsupportedAlgorithm},
+		{"alg EdDSA", craft(`{"alg":"EdDSA","kid":"`+key.ID()+`"}`, good, key), ErrUnsupportedAlgorithm},
+		{"alg null", craft(`{"alg":null,"kid":"`+key.ID()+`"}`, good, key), ErrMalformed},
+		{"x5u", craft(`{"alg":"HS256","kid":"`+key.ID()+`","x5u":"https://evil.example/c"}`, good, key), ErrUnsupportedHeader},
+		{"x5c", craft(`{"alg":"HS256","kid":"`+key.ID()+`","x5c":["MIIB"]}`, good, key), ErrUnsupportedHeader},
+		{"cty JWT (nested)", craft(`{"alg":"HS256","kid":"`+key.ID()+`","cty":"JWT"}`, good, key), ErrUnsupportedHeader},
+		{"b64 false (RFC 7797)", craft(`{"alg":"HS256","kid":"`+key.ID()+`","b64":false,"crit":["b64"]}`, good, key), ErrUnsupportedHeader},
+		{"RFC 7515 A.1 (no kid)", "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", ErrUnknownKeyID},
+		{"RFC 7515 E (crit exp)", craft(`{"alg":"ES256","crit":["exp"],"exp":1363284000}`, good, nil), ErrUnsupportedAlgorithm},
+		{"BOM before header", craft("\ufeff"+hdr, good, key), ErrMalformed},
+		{"invalid UTF-8 in header", craft("{\"alg\":\"HS256\",\"kid\":\"\xff\"}", good, key), ErrMalformed},
+		{"header with trailing comma", craft(`{"alg":"HS256","kid":"`+key.ID()+`",}`, good, key), ErrMalformed},
+		{"kid empty", craft(`{"alg":"HS256","kid":""}`, good, key), ErrUnknownKeyID},
+		{"kid far future", craft(`{"alg":"HS256","kid":"main:9223372036854775807"}`, good, key), ErrWindowNotOpen},
+		{"kid lowest index", craft(`{"alg":"HS256","kid":"main:-9223372036854775808"}`, good, key), ErrWindowRetired},
+		{"kid minus zero", craft(`{"alg":"HS256","kid":"main:-0"}`, good, key), ErrUnknownKeyID},
+		{"kid fullwidth digit", craft(`{"alg":"HS256","kid":"main:２992240"}`, good, key), ErrUnknownKeyID},
+		{"kid with NUL", craft(`{"alg":"HS256","kid":"main:2992240\u0000"}`, good, key), ErrUnknownKeyID},
+		{"kid URL", craft(`{"alg":"HS256","kid":"https://evil.example/key"}`, good, key), ErrUnknownKeyID},
+		{"MAC from the next window's key", craft(hdr, good, f.keyAt(testEpoch.Add(10*time.Minute))), ErrBadSignature},
+		{"MAC with an empty key", craftMAC(hdr, good, nil), ErrBadSignature},
+		{"MAC with the root itself", craftMAC(hdr, good, testSecret), ErrBadSignature},
+		{"signature of another token", gh + "." + enc([]byte(claims(`,"x":1`))) + "." + gs, ErrBadSignature},
+		{"expired and badly signed (CVE-2024-51744)", craft(hdr, `{"iss":"auth","aud":"api","iat":1795340000,"exp":1795340001}`, nil), ErrBadSignature},
+		{"1 MiB of dots (CVE-2025-30204)", strings.Repeat(".", 1<<20), ErrTooLarge},
+		{"8 KiB of dots", strings.Repeat(".", 8<<10), ErrMalformed},
+		{"NUL bytes", strings.Repeat("\x00", 100), ErrMalformed},
+		{"spaces around", " " + goodTok + " ", ErrMalformed},
+		{"iat null", craft(hdr, `{"iss":"auth","aud":"api","iat":null,"exp":1795347600}`, key), ErrMalformed},
+		{"nbf string", craft(hdr, claims(`,"nbf":"0"`), key), ErrMalformed},
+		{"sub number", craft(hdr, claims(`,"sub":7`), key), ErrMalformed},
+		{"jti object", craft(hdr, claims(`,"jti":{}`), key), ErrMalformed},
+		{"aud null", craft(hdr, `{"iss":"auth","aud":null,"iat":1795344000,"exp":1795347600}`, key), ErrMalformed},
+		{"aud empty array entry", craft(hdr, `{"iss":"auth","aud":[""],"iat":1795344000,"exp":1795347600}`, key), ErrAudience},
+		{"aud case differs", craft(hdr, `{"iss":"auth","aud":"API","iat":1795344000,"exp":1795347600}`, key), ErrAudience},
+		{"iss case differs", craft(hdr, `{"iss":"Auth","aud":"api","iat":1795344000,"exp":1795347600}`, key), ErrIssuer},
+		{"iss with trailing space", craft(hdr, `{"iss":"auth ","aud":"api","iat":1795344000,"exp":1795347600}`, key), ErrIssuer},
+		{"Iss case variant", craft(hdr, claims(`,"ISS":"evil"`), key), ErrMalformed},
+		{"Kelvin sign in a name", craft(hdr, `{"iss":"auth","aud":"api","iat":1795344000,"exp":1795347600,"\u212aid":1,"kid":2}`, key), ErrMalformed},
+		{"too many claims", craft(hdr, claims(manyClaims(70)), key), ErrMalformed},
+		{"exp leading zero", craft(hdr, `{"iss":"auth","aud":"api","iat":1795344000,"exp":01795347600}`, key), ErrMalformed},
+		{"exp plus sign", craft(hdr, `{"iss":"auth","aud":"api","iat":1795344000,"exp":+1795347600}`, key), ErrMalformed},
+	}
+}
+
+// corpusGood is the valid token the corpus's attacks are made from.
+func corpusGood(f *fixture) string {
+	key := f.keyAt(testEpoch)
+	return craft(canonical(key), `{"iss":"auth","aud":"api","sub":"alice","iat":1795344000,"exp":1795347600}`, key)
+}
+
+// TestAttackCorpus checks every corpus token gets exactly its reason, that
+// no claims come back, and that the message holds no part of the token. A
+// corpus token that is accepted fails the test.
+func TestAttackCorpus(t *testing.T) {
+	f := newFixture(t, WithIssuer("auth"), WithAudience("api"), WithMaxAge(2*time.Hour))
+	tests := attackCorpus(t, f)
+	if len(tests) < 40 {
+		t.Fatalf("%d corpus cases; want at least 40", len(tests))
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +206,8 @@ func TestReasons(t *testing.T) {
 		})
 	}
 	// The same claims in an array aud, and escaped strings, are fine.
+	key := f.keyAt(testEpoch)
+	hdr := canonical(key)
 	for _, p := range []string{
 		`{"iss":"auth","aud":["web","api"],"iat":1795344000,"exp":1795347600}`,
 		`{"iss":"\u0061uth","aud":"\u0061pi","iat":1795344000,"exp":1795347600, "nbf" : 1795344330}`,
@@ -146,6 +216,24 @@ func TestReasons(t *testing.T) {
 			t.Errorf("valid payload refused: %v", err)
 		}
 	}
+}
+
+// craftMAC builds a token MACed with raw key bytes (an empty key included).
+func craftMAC(header, payload string, key []byte) string {
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(input))
+	return input + "." + enc.EncodeToString(m.Sum(nil))
+}
+
+// manyClaims returns n extra members, to append to a claims object.
+func manyClaims(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"c%d":%d`, i, i)
+	}
+	return b.String()
 }
 
 // nonCanonical returns another base64url character that decodes to the same
