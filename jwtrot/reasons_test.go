@@ -260,7 +260,8 @@ func TestNonCanonicalTrailingBitsPremise(t *testing.T) {
 
 // TestManyDotsBoundedWork feeds a megabyte of dots (CVE-2025-30204): refused
 // for its size before anything else, and with a cap large enough to let it
-// in, refused with no allocation that grows with the number of dots.
+// in, refused with no allocation that grows with the number of dots: a few
+// hundred bytes either way, where a split would allocate megabytes.
 func TestManyDotsBoundedWork(t *testing.T) {
 	f := newFixture(t)
 	dots := strings.Repeat(".", 1<<20)
@@ -279,10 +280,10 @@ func TestManyDotsBoundedWork(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return allocs, (after.TotalAlloc - before.TotalAlloc) / 6
 	}
-	smallAllocs, _ := measure(strings.Repeat(".", 1<<10))
+	smallAllocs, smallBytes := measure(strings.Repeat(".", 1<<10))
 	bigAllocs, bigBytes := measure(dots)
-	if bigAllocs != smallAllocs || bigBytes > 16<<10 {
-		t.Fatalf("1 MiB of dots: %v allocations (%v for 1 KiB), %d bytes", bigAllocs, smallAllocs, bigBytes)
+	if bigBytes > smallBytes+4<<10 || bigAllocs > smallAllocs+2 {
+		t.Fatalf("1 MiB of dots: %v allocations, %d bytes; 1 KiB: %v, %d", bigAllocs, bigBytes, smallAllocs, smallBytes)
 	}
 }
 
