@@ -62,43 +62,24 @@ func scanClaims(p []byte) (claimSet, error) {
 	if !s.consume('{') {
 		return c, claimsErr("not a JSON object")
 	}
+	s.i-- // object reads the brace
 	var names [maxMembers]span
 	n := 0
-	s.skipSpace()
-	if !s.consume('}') {
-		for {
-			s.skipSpace()
-			name, err := s.str()
-			if err != nil {
-				return c, err
-			}
-			if n == maxMembers {
-				return c, claimsErr("more than %d claims", maxMembers)
-			}
-			for _, prev := range names[:n] {
-				if s.equalFold(prev, name) {
-					return c, claimsErr("duplicate claim name")
-				}
-			}
-			names[n] = name
-			n++
-			s.skipSpace()
-			if !s.consume(':') {
-				return c, claimsErr("expected ':'")
-			}
-			s.skipSpace()
-			if err := s.member(&c, name); err != nil {
-				return c, err
-			}
-			s.skipSpace()
-			if s.consume(',') {
-				continue
-			}
-			if s.consume('}') {
-				break
-			}
-			return c, claimsErr("expected ',' or '}'")
+	err := s.object(func(name span) error {
+		if n == maxMembers {
+			return claimsErr("more than %d claims", maxMembers)
 		}
+		for _, prev := range names[:n] {
+			if s.equalFold(prev, name) {
+				return claimsErr("duplicate claim name")
+			}
+		}
+		names[n] = name
+		n++
+		return s.member(&c, name)
+	})
+	if err != nil {
+		return c, err
 	}
 	c.last, c.members = s.i-1, n
 	s.skipSpace()
@@ -268,6 +249,42 @@ func (s *scanner) skipSpace() {
 	}
 }
 
+// object reads the JSON object at the scanner, calling each with every
+// member's name when the scanner stands at the member's value, which each
+// must read.
+func (s *scanner) object(each func(name span) error) error {
+	if !s.consume('{') {
+		return claimsErr("expected an object")
+	}
+	s.skipSpace()
+	if s.consume('}') {
+		return nil
+	}
+	for {
+		s.skipSpace()
+		name, err := s.str()
+		if err != nil {
+			return err
+		}
+		s.skipSpace()
+		if !s.consume(':') {
+			return claimsErr("expected ':'")
+		}
+		s.skipSpace()
+		if err := each(name); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return nil
+		}
+		return claimsErr("expected ',' or '}'")
+	}
+}
+
 // value skips one JSON value at the given depth, validating it.
 func (s *scanner) value(depth int) error {
 	if depth > maxDepth {
@@ -277,28 +294,16 @@ func (s *scanner) value(depth int) error {
 	case c == '"':
 		_, err := s.str()
 		return err
-	case c == '{' || c == '[':
-		close := byte('}')
-		if c == '[' {
-			close = ']'
-		}
+	case c == '{':
+		return s.object(func(span) error { return s.value(depth + 1) })
+	case c == '[':
 		s.i++
 		s.skipSpace()
-		if s.consume(close) {
+		if s.consume(']') {
 			return nil
 		}
 		for {
 			s.skipSpace()
-			if c == '{' {
-				if _, err := s.str(); err != nil {
-					return err
-				}
-				s.skipSpace()
-				if !s.consume(':') {
-					return claimsErr("expected ':'")
-				}
-				s.skipSpace()
-			}
 			if err := s.value(depth + 1); err != nil {
 				return err
 			}
@@ -306,10 +311,10 @@ func (s *scanner) value(depth int) error {
 			if s.consume(',') {
 				continue
 			}
-			if s.consume(close) {
+			if s.consume(']') {
 				return nil
 			}
-			return claimsErr("expected ',' or %q", close)
+			return claimsErr("expected ',' or ']'")
 		}
 	case c == '-' || '0' <= c && c <= '9':
 		return s.number()

@@ -1,6 +1,7 @@
 package jwtrot
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -22,62 +23,44 @@ func (a *Authority) readHeader(header string) (string, error) {
 	}
 	s := scanner{p: h}
 	s.skipSpace()
-	if !s.consume('{') {
+	if s.peek() != '{' {
 		return "", fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
 	}
 	var alg, kid, typ span
 	var hasAlg, hasKid, hasTyp, unsupported bool
-	s.skipSpace()
-	if !s.consume('}') {
-		for {
-			s.skipSpace()
-			name, err := s.str()
-			if err != nil {
-				return "", headerErr(err)
-			}
-			s.skipSpace()
-			if !s.consume(':') {
-				return "", fmt.Errorf("%w: header: expected ':'", ErrMalformed)
-			}
-			s.skipSpace()
-			var dst *span
-			var seen *bool
-			switch {
-			case s.equalString(name, "alg"):
-				dst, seen = &alg, &hasAlg
-			case s.equalString(name, "kid"):
-				dst, seen = &kid, &hasKid
-			case s.equalString(name, "typ"):
-				dst, seen = &typ, &hasTyp
-			}
-			if dst == nil {
-				// crit, jku, jwk, x5u, x5c, cty, b64 and anything else:
-				// refused once the whole header has been read.
-				unsupported = true
-				if err := s.value(1); err != nil {
-					return "", headerErr(err)
-				}
-			} else {
-				if *seen {
-					return "", fmt.Errorf("%w: header: duplicate parameter", ErrMalformed)
-				}
-				*seen = true
-				if s.peek() != '"' {
-					return "", fmt.Errorf("%w: header: parameter is not a string", ErrMalformed)
-				}
-				if *dst, err = s.str(); err != nil {
-					return "", headerErr(err)
-				}
-			}
-			s.skipSpace()
-			if s.consume(',') {
-				continue
-			}
-			if s.consume('}') {
-				break
-			}
-			return "", fmt.Errorf("%w: header: expected ',' or '}'", ErrMalformed)
+	err = s.object(func(name span) error {
+		var dst *span
+		var seen *bool
+		switch {
+		case s.equalString(name, "alg"):
+			dst, seen = &alg, &hasAlg
+		case s.equalString(name, "kid"):
+			dst, seen = &kid, &hasKid
+		case s.equalString(name, "typ"):
+			dst, seen = &typ, &hasTyp
+		default:
+			// crit, jku, jwk, x5u, x5c, cty, b64 and anything else:
+			// refused once the whole header has been read.
+			unsupported = true
+			return s.value(1)
 		}
+		if *seen {
+			return fmt.Errorf("%w: header: duplicate parameter", ErrMalformed)
+		}
+		*seen = true
+		if s.peek() != '"' {
+			return fmt.Errorf("%w: header: parameter is not a string", ErrMalformed)
+		}
+		var err error
+		*dst, err = s.str()
+		return err
+	})
+	if errors.Is(err, errClaims) {
+		// The scanner's messages speak of claims.
+		return "", fmt.Errorf("%w: header is not strict JSON", ErrMalformed)
+	}
+	if err != nil {
+		return "", err
 	}
 	s.skipSpace()
 	if s.i != len(h) {
@@ -96,9 +79,4 @@ func (a *Authority) readHeader(header string) (string, error) {
 		return "", fmt.Errorf("%w: header has no kid", ErrUnknownKeyID)
 	}
 	return s.text(kid), nil
-}
-
-// headerErr turns a scanner error, worded for claims, into a header error.
-func headerErr(error) error {
-	return fmt.Errorf("%w: header is not strict JSON", ErrMalformed)
 }
