@@ -29,7 +29,17 @@ func DeriveKey(root *Root, alg Algorithm, purpose string, length time.Duration, 
 	if err != nil {
 		return nil, err
 	}
-	return hkdf.Key(sha256.New, root.secret, nil, string(info), alg.KeySize())
+	return expand(root, alg, info), nil
+}
+
+// expand is the HKDF-SHA256 step every window key goes through.
+func expand(root *Root, alg Algorithm, info []byte) []byte {
+	key, err := hkdf.Key(sha256.New, root.secret, nil, string(info), alg.KeySize())
+	if err != nil {
+		// hkdf.Key fails only for a key longer than 255 hash outputs.
+		panic("rotation: " + err.Error())
+	}
+	return key
 }
 
 // Info returns the HKDF info string for one window key:

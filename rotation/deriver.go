@@ -1,8 +1,6 @@
 package rotation
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -279,10 +277,5 @@ func (d *Deriver) key(root int, w Window) *Key {
 func (d *Deriver) derive(root int, index int64) []byte {
 	d.derivations.Add(1)
 	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(index))
-	key, err := hkdf.Key(sha256.New, d.roots[root].secret, nil, string(info), d.alg.KeySize())
-	if err != nil {
-		// hkdf.Key fails only for a key longer than 255 hash outputs.
-		panic("rotation: " + err.Error())
-	}
-	return key
+	return expand(d.roots[root], d.alg, info)
 }
