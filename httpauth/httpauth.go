@@ -190,7 +190,7 @@ var errTwoTokens = errors.New("more than one Authorization header")
 
 // token finds the request's token: "" when there is none.
 func (m *Middleware) token(r *http.Request) (string, error) {
-	auth := r.Header.Values("Authorization")
+	auth := r.Header["Authorization"] // canonical already: no lookup work
 	switch len(auth) {
 	case 0:
 		if m.cookie != nil {
@@ -203,11 +203,12 @@ func (m *Middleware) token(r *http.Request) (string, error) {
 	default:
 		return "", errTwoTokens
 	}
-	scheme, tok, ok := strings.Cut(auth[0], " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	// RFC 6750 §2.1: "Bearer" (any case), one or more spaces, the token.
+	v := auth[0]
+	if len(v) < 7 || v[6] != ' ' || !strings.EqualFold(v[:6], "Bearer") {
 		return "", nil // another scheme: no Bearer token here
 	}
-	return strings.TrimLeft(tok, " "), nil
+	return strings.TrimLeft(v[7:], " "), nil
 }
 
 func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result) {
