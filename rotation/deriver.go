@@ -234,16 +234,16 @@ func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, erro
 		return nil, 0, ErrKeyID
 	}
 	cur := windowAt(t, d.seconds)
-	pos, err := d.Position(cur, index, t)
+	pos, err := d.position(cur, index, t)
 	if err != nil {
 		return nil, 0, err
 	}
 	return d.key(root, Window{index: index, seconds: d.seconds}), pos, nil
 }
 
-// Position places the window with the given index relative to cur, the
+// position places the window with the given index relative to cur, the
 // window that contains t, and refuses it unless it is acceptable at t.
-func (d *Deriver) Position(cur Window, index int64, t time.Time) (Position, error) {
+func (d *Deriver) position(cur Window, index int64, t time.Time) (Position, error) {
 	switch {
 	case index == cur.index:
 		return Current, nil
