@@ -88,12 +88,12 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 		return Result{}, err
 	}
 
-	// One buffer holds the token's bytes and, after them, the decoded claims.
-	buf := make([]byte, len(token)+base64.RawURLEncoding.DecodedLen(len(payload)))
-	copy(buf, token)
 	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.KeySize()) {
 		return Result{}, fmt.Errorf("%w: signature has the wrong length", ErrBadSignature)
 	}
+	// One buffer holds the token's bytes and, after them, the decoded claims.
+	buf := make([]byte, len(token)+base64.RawURLEncoding.DecodedLen(len(payload)))
+	copy(buf, token)
 	var mac [64]byte
 	n, err := rawURL.Decode(mac[:], buf[d2+1:len(token)])
 	if err != nil {
@@ -311,16 +311,21 @@ func zeroClaims(claims jwt.Claims) {
 
 // resign signs the unchanged payload segment under cur's key and header.
 func resign(cur *windowEntry, payload string) string {
-	size := len(cur.header) + 1 + len(payload) + 1 + base64.RawURLEncoding.EncodedLen(cur.key.Algorithm().KeySize())
-	out := make([]byte, 0, size)
-	out = append(out, cur.header...)
-	out = append(out, '.')
-	out = append(out, payload...)
+	return cur.seal(append(cur.startToken(len(payload)), payload...))
+}
+
+// startToken returns a buffer holding e's header and a dot, with room for
+// an encoded payload of n bytes and the signature.
+func (e *windowEntry) startToken(n int) []byte {
+	out := make([]byte, 0, len(e.header)+1+n+1+base64.RawURLEncoding.EncodedLen(e.key.Algorithm().KeySize()))
+	return append(append(out, e.header...), '.')
+}
+
+// seal appends a dot and the signature of the signing input to it.
+func (e *windowEntry) seal(input []byte) string {
 	var mac [64]byte
-	m := cur.key.AppendMAC(mac[:0], out)
-	out = append(out, '.')
-	out = base64.RawURLEncoding.AppendEncode(out, m)
-	return string(out)
+	m := e.key.AppendMAC(mac[:0], input)
+	return string(base64.RawURLEncoding.AppendEncode(append(input, '.'), m))
 }
 
 // base64url holds true for the 64 characters of the base64url alphabet.
