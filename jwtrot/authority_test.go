@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -418,9 +420,23 @@ func TestReason(t *testing.T) {
 	if Reason(nil) != "" || Reason(errors.New("x")) != "invalid token" {
 		t.Fatal("Reason of nil or foreign error")
 	}
+	if Code(nil) != "" || Code(errors.New("x")) != "other" {
+		t.Fatal("Code of nil or foreign error")
+	}
+	codes := map[string]bool{}
 	for _, r := range reasons {
-		if got := Reason(errors.Join(errors.New("context"), r.err)); got != r.phrase {
-			t.Errorf("Reason(%v) = %q; want %q", r.err, got, r.phrase)
+		if got := Reason(errors.Join(errors.New("context"), r)); got != r.phrase {
+			t.Errorf("Reason(%v) = %q; want %q", r, got, r.phrase)
+		}
+		if got := Code(fmt.Errorf("wrapped: %w", r)); got != r.code {
+			t.Errorf("Code(%v) = %q; want %q", r, got, r.code)
+		}
+		if codes[r.code] || !regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`).MatchString(r.code) {
+			t.Errorf("code %q repeated or not snake_case", r.code)
+		}
+		codes[r.code] = true
+		if !strings.HasPrefix(r.Error(), "jwtrot: ") {
+			t.Errorf("%q lacks the package prefix", r.Error())
 		}
 	}
 }

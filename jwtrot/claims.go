@@ -3,12 +3,15 @@ package jwtrot
 import (
 	"bytes"
 	"fmt"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Limits on a claims object, keeping the work bounded for any input.
 const (
-	maxDepth   = 32 // nesting of objects and arrays
+	// maxDepth bounds nesting: the payload object is at depth 1, an object
+	// or array among its members at depth 2, and so on (SPEC §5.3).
+	maxDepth   = 32
 	maxMembers = 64 // members of the top-level object
 	maxAud     = 32 // entries of an "aud" array
 	// maxNumericDate is 9999-12-31T23:59:59Z: later dates, and the
@@ -39,42 +42,28 @@ type claimSet struct {
 	members                int // number of top-level members
 }
 
-// errClaims wraps every reason scanClaims refuses a payload.
-var errClaims = fmt.Errorf("%w: claims", ErrMalformed)
-
-func claimsErr(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errClaims}, args...)...)
-}
-
 // registeredNames are the claims whose case variants are refused: a struct
 // decoder matches names case-insensitively and keeps the last value.
 var registeredNames = [...]string{"exp", "nbf", "iat", "iss", "sub", "aud", "jti"}
 
-// scanClaims validates p as one strict JSON object (RFC 8259, valid UTF-8, no
-// duplicate or case-variant member names at the top level, bounded depth)
-// and extracts the registered claims with their JSON types checked: exp, nbf
-// and iat integers in [0, 9999-12-31]; iss, sub and jti strings; aud a string
-// or an array of strings.
+// scanClaims validates p as one strict I-JSON object (RFC 7493: valid UTF-8,
+// no lone surrogate escapes, no two member names of any object equal under
+// Unicode simple case folding, bounded depth) and extracts the registered
+// claims with their JSON types checked: exp, nbf and iat integers in [0,
+// 9999-12-31]; iss, sub and jti strings; aud a string or an array of strings.
 func scanClaims(p []byte) (claimSet, error) {
 	var c claimSet
-	s := scanner{p: p}
+	var names [maxMembers]nameKey
+	s := scanner{p: p, what: "claims", names: names[:0]}
 	s.skipSpace()
-	if !s.consume('{') {
-		return c, claimsErr("not a JSON object")
+	if s.peek() != '{' {
+		return c, s.fail("not a JSON object")
 	}
-	s.i-- // object reads the brace
-	var names [maxMembers]span
 	n := 0
-	err := s.object(func(name span) error {
+	err := s.object(1, func(name span) error {
 		if n == maxMembers {
-			return claimsErr("more than %d claims", maxMembers)
+			return s.fail("more than 64 claims")
 		}
-		for _, prev := range names[:n] {
-			if s.equalFold(prev, name) {
-				return claimsErr("duplicate claim name")
-			}
-		}
-		names[n] = name
 		n++
 		return s.member(&c, name)
 	})
@@ -84,7 +73,7 @@ func scanClaims(p []byte) (claimSet, error) {
 	c.last, c.members = s.i-1, n
 	s.skipSpace()
 	if s.i != len(p) {
-		return c, claimsErr("data after the object")
+		return c, s.fail("data after the object")
 	}
 	return c, nil
 }
@@ -118,7 +107,7 @@ func (s *scanner) member(c *claimSet, name span) error {
 		err = s.audience(c)
 		c.hasAud = true
 	default:
-		err = s.value(1)
+		err = s.value(2)
 	}
 	return err
 }
@@ -144,7 +133,7 @@ func (s *scanner) registered(name span) (string, error) {
 			return r, nil
 		}
 		if s.equalFoldString(name, r) {
-			return "", claimsErr("claim name is a case variant of %q", r)
+			return "", s.fail("claim name is a case variant of " + r)
 		}
 	}
 	return "", nil
@@ -153,17 +142,17 @@ func (s *scanner) registered(name span) (string, error) {
 func (s *scanner) numericDate(name string) (int64, error) {
 	start := s.i
 	if err := s.number(); err != nil {
-		return 0, claimsErr("%s is not a number", name)
+		return 0, s.fail(name + " is not a number")
 	}
 	var v int64
 	for _, d := range s.p[start:s.i] {
 		if d < '0' || d > '9' {
 			// A fraction, an exponent or a minus sign: jwtrot reads only
 			// non-negative integer NumericDates (SPEC.md).
-			return 0, claimsErr("%s is not a non-negative integer", name)
+			return 0, s.fail(name + " is not a non-negative integer")
 		}
 		if v = v*10 + int64(d-'0'); v > maxNumericDate {
-			return 0, claimsErr("%s is out of range", name)
+			return 0, s.fail(name + " is out of range")
 		}
 	}
 	return v, nil
@@ -171,7 +160,7 @@ func (s *scanner) numericDate(name string) (int64, error) {
 
 func (s *scanner) typedString(name string) (span, error) {
 	if s.peek() != '"' {
-		return span{}, claimsErr("%s is not a string", name)
+		return span{}, s.fail(name + " is not a string")
 	}
 	return s.str()
 }
@@ -192,10 +181,10 @@ func (s *scanner) audience(c *claimSet) error {
 		for {
 			s.skipSpace()
 			if s.peek() != '"' {
-				return claimsErr("aud holds a value that is not a string")
+				return s.fail("aud holds a value that is not a string")
 			}
 			if c.nAud == maxAud {
-				return claimsErr("aud has more than %d entries", maxAud)
+				return s.fail("aud has more than 32 entries")
 			}
 			sp, err := s.str()
 			if err != nil {
@@ -210,17 +199,30 @@ func (s *scanner) audience(c *claimSet) error {
 			if s.consume(']') {
 				return nil
 			}
-			return claimsErr("expected ',' or ']'")
+			return s.fail("expected ',' or ']'")
 		}
 	}
-	return claimsErr("aud is neither a string nor an array")
+	return s.fail("aud is neither a string nor an array")
 }
 
 // scanner is a strict JSON reader over a byte slice. It never allocates
 // except to unescape a string that holds escapes.
 type scanner struct {
-	p []byte
-	i int
+	p     []byte
+	i     int
+	what  string    // "claims" or "header": what its messages speak of
+	names []nameKey // the member names of the objects being read, innermost last
+}
+
+// A nameKey is a member name with the hash of its simple case folding.
+type nameKey struct {
+	hash uint64
+	name span
+}
+
+// fail returns a refusal of the payload as malformed.
+func (s *scanner) fail(detail string) error {
+	return fmt.Errorf("%w: %s: %s", ErrMalformed, s.what, detail)
 }
 
 func (s *scanner) peek() byte {
@@ -249,26 +251,47 @@ func (s *scanner) skipSpace() {
 	}
 }
 
-// object reads the JSON object at the scanner, calling each with every
-// member's name when the scanner stands at the member's value, which each
-// must read.
-func (s *scanner) object(each func(name span) error) error {
+// object reads the JSON object at the scanner, which sits at depth,
+// calling each with every member's name when the scanner stands at the
+// member's value, which each must read. It refuses two names equal under
+// Unicode simple case folding: a Go struct decoder matches names that way
+// and keeps the last value, another parser the first. A hash of each folded
+// name and a small filter keep the check linear in practice; names are
+// compared in full only when their hashes match.
+func (s *scanner) object(depth int, each func(name span) error) error {
+	if depth > maxDepth {
+		return s.fail("nested deeper than 32")
+	}
 	if !s.consume('{') {
-		return claimsErr("expected an object")
+		return s.fail("expected an object")
 	}
 	s.skipSpace()
 	if s.consume('}') {
 		return nil
 	}
+	first := len(s.names)
+	defer func() { s.names = s.names[:first] }()
+	var filter [16]uint64 // 1024 bits, indexed by the hash's low bits
 	for {
 		s.skipSpace()
 		name, err := s.str()
 		if err != nil {
 			return err
 		}
+		h := s.foldHash(name)
+		if bit := uint64(1) << (h & 63); filter[h>>6&15]&bit != 0 {
+			for _, k := range s.names[first:] {
+				if k.hash == h && s.equalFold(k.name, name) {
+					return s.fail("duplicate member name")
+				}
+			}
+		} else {
+			filter[h>>6&15] |= bit
+		}
+		s.names = append(s.names, nameKey{hash: h, name: name})
 		s.skipSpace()
 		if !s.consume(':') {
-			return claimsErr("expected ':'")
+			return s.fail("expected ':'")
 		}
 		s.skipSpace()
 		if err := each(name); err != nil {
@@ -281,22 +304,23 @@ func (s *scanner) object(each func(name span) error) error {
 		if s.consume('}') {
 			return nil
 		}
-		return claimsErr("expected ',' or '}'")
+		return s.fail("expected ',' or '}'")
 	}
 }
 
-// value skips one JSON value at the given depth, validating it.
+// value reads one JSON value, validating it; depth is the depth it has if
+// it is an object or an array.
 func (s *scanner) value(depth int) error {
-	if depth > maxDepth {
-		return claimsErr("nested deeper than %d", maxDepth)
-	}
 	switch c := s.peek(); {
 	case c == '"':
 		_, err := s.str()
 		return err
 	case c == '{':
-		return s.object(func(span) error { return s.value(depth + 1) })
+		return s.object(depth, func(span) error { return s.value(depth + 1) })
 	case c == '[':
+		if depth > maxDepth {
+			return s.fail("nested deeper than 32")
+		}
 		s.i++
 		s.skipSpace()
 		if s.consume(']') {
@@ -314,7 +338,7 @@ func (s *scanner) value(depth int) error {
 			if s.consume(']') {
 				return nil
 			}
-			return claimsErr("expected ',' or ']'")
+			return s.fail("expected ',' or ']'")
 		}
 	case c == '-' || '0' <= c && c <= '9':
 		return s.number()
@@ -325,7 +349,7 @@ func (s *scanner) value(depth int) error {
 			return nil
 		}
 	}
-	return claimsErr("invalid value")
+	return s.fail("invalid value")
 }
 
 // number reads a JSON number (RFC 8259 §6).
@@ -336,11 +360,11 @@ func (s *scanner) number() error {
 	case '1' <= s.peek() && s.peek() <= '9':
 		s.digits()
 	default:
-		return claimsErr("invalid number")
+		return s.fail("invalid number")
 	}
 	if s.consume('.') {
 		if s.digits() == 0 {
-			return claimsErr("invalid number")
+			return s.fail("invalid number")
 		}
 	}
 	if c := s.peek(); c == 'e' || c == 'E' {
@@ -349,7 +373,7 @@ func (s *scanner) number() error {
 			s.i++
 		}
 		if s.digits() == 0 {
-			return claimsErr("invalid number")
+			return s.fail("invalid number")
 		}
 	}
 	return nil
@@ -367,7 +391,7 @@ func (s *scanner) digits() int {
 // str reads a JSON string: valid UTF-8, no control characters, valid escapes.
 func (s *scanner) str() (span, error) {
 	if !s.consume('"') {
-		return span{}, claimsErr("expected a string")
+		return span{}, s.fail("expected a string")
 	}
 	sp := span{start: s.i, ascii: true}
 	for s.i < len(s.p) {
@@ -384,32 +408,89 @@ func (s *scanner) str() (span, error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i++
 			case 'u':
-				if s.i+5 > len(s.p) {
-					return span{}, claimsErr("invalid escape")
-				}
-				for _, h := range s.p[s.i+1 : s.i+5] {
-					if !isHexDigit(h) {
-						return span{}, claimsErr("invalid escape")
-					}
+				r, ok := s.escapedRune(s.i - 1)
+				if !ok {
+					return span{}, s.fail("invalid escape")
 				}
 				s.i += 5
+				switch {
+				case 0xdc00 <= r && r < 0xe000:
+					return span{}, s.fail("lone surrogate escape")
+				case 0xd800 <= r && r < 0xdc00:
+					// RFC 7493 §2.1: a high surrogate must be followed by
+					// the escape of a low one.
+					if r2, ok := s.escapedRune(s.i); !ok || r2 < 0xdc00 || r2 >= 0xe000 {
+						return span{}, s.fail("lone surrogate escape")
+					}
+					s.i += 6
+				}
 			default:
-				return span{}, claimsErr("invalid escape")
+				return span{}, s.fail("invalid escape")
 			}
 		case c < 0x20:
-			return span{}, claimsErr("control character in a string")
+			return span{}, s.fail("control character in a string")
 		case c < utf8.RuneSelf:
 			s.i++
 		default:
 			sp.ascii = false
 			r, size := utf8.DecodeRune(s.p[s.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return span{}, claimsErr("invalid UTF-8")
+				return span{}, s.fail("invalid UTF-8")
 			}
 			s.i += size
 		}
 	}
-	return span{}, claimsErr("unterminated string")
+	return span{}, s.fail("unterminated string")
+}
+
+// escapedRune reads the \uXXXX escape at p[at:], reporting false if there
+// is none.
+func (s *scanner) escapedRune(at int) (rune, bool) {
+	if at+6 > len(s.p) || s.p[at] != '\\' || s.p[at+1] != 'u' {
+		return 0, false
+	}
+	for _, h := range s.p[at+2 : at+6] {
+		if !isHexDigit(h) {
+			return 0, false
+		}
+	}
+	return rune(hexValue(s.p[at+2 : at+6])), true
+}
+
+// foldHash returns an FNV-1a hash of the name under Unicode simple case
+// folding: every rune is replaced by the smallest rune of its folding orbit
+// ('k', 'K' and the Kelvin sign all become 'K'), so names that EqualFold
+// says are equal hash alike.
+func (s *scanner) foldHash(name span) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	raw := s.p[name.start:name.end]
+	if name.ascii && !name.escaped {
+		for _, c := range raw {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			h = (h ^ uint64(c)) * prime
+		}
+		return h
+	}
+	text := string(raw)
+	if name.escaped {
+		text = unquote(raw)
+	}
+	for _, r := range text {
+		h = (h ^ uint64(foldRune(r))) * prime
+	}
+	return h
+}
+
+// foldRune returns the smallest rune of r's simple case folding orbit.
+func foldRune(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
 }
 
 func isHexDigit(c byte) bool {
@@ -455,8 +536,8 @@ func (s *scanner) equalFold(a, b span) bool {
 	return bytes.EqualFold([]byte(s.text(a)), []byte(s.text(b)))
 }
 
-// unquote decodes the escapes of a string already validated by str. A lone
-// surrogate becomes U+FFFD, as encoding/json does.
+// unquote decodes the escapes of a string already validated by str, which
+// refuses lone surrogates.
 func unquote(raw []byte) string {
 	var b []byte
 	for i := 0; i < len(raw); i++ {

@@ -8,95 +8,170 @@ import (
 )
 
 // The reasons a token is refused. Every error from [Authority.Verify] wraps
-// exactly one of them; test with errors.Is. Where golang-jwt has a sentinel
-// for the same reason, it is that very value, so code written against
-// golang-jwt's errors keeps working. No message contains a token, a claim
-// value or a key.
+// exactly one of them; test with errors.Is. Where golang-jwt (or package
+// rotation) has a sentinel for the same reason, errors.Is matches that one
+// too, so code written against golang-jwt's errors keeps working. No message
+// contains a token, a claim value or a key; [Reason] gives each a phrase to
+// show a client and [Code] a stable machine name for metrics.
 var (
 	// ErrTooLarge: the token is longer than the size cap (WithMaxSize).
-	ErrTooLarge = errors.New("jwtrot: token too large")
+	ErrTooLarge = newReason("token too large", "too_large", nil)
 	// ErrMalformed: not three strict base64url segments, invalid or
 	// ambiguous JSON, or a registered claim of the wrong type or range.
-	ErrMalformed = jwt.ErrTokenMalformed
+	// errors.Is also matches jwt.ErrTokenMalformed.
+	ErrMalformed = newReason("malformed token", "malformed", jwt.ErrTokenMalformed)
 	// ErrUnsupportedAlgorithm: the header's alg is not the configured one.
-	ErrUnsupportedAlgorithm = errors.New("jwtrot: unsupported algorithm")
+	ErrUnsupportedAlgorithm = newReason("unsupported algorithm", "unsupported_algorithm", nil)
 	// ErrUnsupportedHeader: a header parameter jwtrot refuses: crit, jku,
 	// jwk, x5u, x5c, or any other beyond alg, kid and typ.
-	ErrUnsupportedHeader = errors.New("jwtrot: unsupported header parameter")
+	ErrUnsupportedHeader = newReason("unsupported header parameter", "unsupported_header", nil)
 	// ErrUnknownKeyID: no kid, or a kid that is not the canonical spelling
-	// of a configured root and a window index.
-	ErrUnknownKeyID = rotation.ErrKeyID
-	// ErrWindowRetired: the kid names a window older than the previous one.
-	// The token went unused for more than a window.
-	ErrWindowRetired = rotation.ErrWindowRetired
+	// of a configured root and a window index. errors.Is also matches
+	// rotation.ErrKeyID.
+	ErrUnknownKeyID = newReason("unknown key id", "unknown_key_id", rotation.ErrKeyID)
+	// ErrWindowRetired: the kid names a window older than the previous one:
+	// the token went unused for too long (see the package guide). errors.Is
+	// also matches rotation.ErrWindowRetired.
+	ErrWindowRetired = newReason("key window retired", "window_retired", rotation.ErrWindowRetired)
 	// ErrWindowNotOpen: the kid names a window later than the current one
 	// that has not yet come within the allowed skew; the signer's clock is
-	// ahead of this one by more than the skew.
-	ErrWindowNotOpen = rotation.ErrWindowNotOpen
+	// ahead of this one by more than the skew. errors.Is also matches
+	// rotation.ErrWindowNotOpen.
+	ErrWindowNotOpen = newReason("key window not open yet", "window_not_open", rotation.ErrWindowNotOpen)
 	// ErrBadSignature: the MAC does not verify under the kid's key.
-	ErrBadSignature = jwt.ErrTokenSignatureInvalid
+	// errors.Is also matches jwt.ErrTokenSignatureInvalid.
+	ErrBadSignature = newReason("bad signature", "bad_signature", jwt.ErrTokenSignatureInvalid)
 	// ErrMissingClaim: exp or iat is absent, or iss or aud when configured.
-	ErrMissingClaim = jwt.ErrTokenRequiredClaimMissing
-	// ErrExpired: exp is not after now.
-	ErrExpired = jwt.ErrTokenExpired
-	// ErrNotYetValid: nbf is after now plus the skew.
-	ErrNotYetValid = jwt.ErrTokenNotValidYet
-	// ErrIssuedInFuture: iat is after now plus the skew.
-	ErrIssuedInFuture = jwt.ErrTokenUsedBeforeIssued
+	// errors.Is also matches jwt.ErrTokenRequiredClaimMissing.
+	ErrMissingClaim = newReason("required claim missing", "missing_claim", jwt.ErrTokenRequiredClaimMissing)
+	// ErrExpired: exp is not after now. errors.Is also matches
+	// jwt.ErrTokenExpired.
+	ErrExpired = newReason("token expired", "expired", jwt.ErrTokenExpired)
+	// ErrNotYetValid: nbf is after now plus the skew. errors.Is also
+	// matches jwt.ErrTokenNotValidYet.
+	ErrNotYetValid = newReason("token not valid yet", "not_yet_valid", jwt.ErrTokenNotValidYet)
+	// ErrIssuedInFuture: iat is after now plus the skew. errors.Is also
+	// matches jwt.ErrTokenUsedBeforeIssued.
+	ErrIssuedInFuture = newReason("token issued in the future", "issued_in_future", jwt.ErrTokenUsedBeforeIssued)
 	// ErrTooOld: iat is further in the past than the maximum age.
-	ErrTooOld = errors.New("jwtrot: token older than the maximum age")
-	// ErrIssuer: iss is not the configured issuer.
-	ErrIssuer = jwt.ErrTokenInvalidIssuer
-	// ErrAudience: aud does not name the configured audience.
-	ErrAudience = jwt.ErrTokenInvalidAudience
+	ErrTooOld = newReason("token too old", "too_old", nil)
+	// ErrIssuer: iss is not the configured issuer. errors.Is also matches
+	// jwt.ErrTokenInvalidIssuer.
+	ErrIssuer = newReason("wrong issuer", "wrong_issuer", jwt.ErrTokenInvalidIssuer)
+	// ErrAudience: aud does not name the configured audience. errors.Is
+	// also matches jwt.ErrTokenInvalidAudience.
+	ErrAudience = newReason("wrong audience", "wrong_audience", jwt.ErrTokenInvalidAudience)
 	// ErrRevoked: the revocation checker says the token is revoked.
-	ErrRevoked = errors.New("jwtrot: token revoked")
+	ErrRevoked = newReason("token revoked", "revoked", nil)
 	// ErrRevocationCheck: the revocation checker failed; the token is
-	// refused, since it could not be shown not to be revoked.
-	ErrRevocationCheck = errors.New("jwtrot: revocation check failed")
-	// ErrInvalidClaims: the claims' own Validate method refused them
-	// (jwt.ClaimsValidator), or they do not decode into the claims type.
-	ErrInvalidClaims = jwt.ErrTokenInvalidClaims
+	// refused, since it could not be shown not to be revoked. The checker's
+	// own error is in a [*CauseError].
+	ErrRevocationCheck = newReason("revocation check failed", "revocation_check_failed", nil)
+	// ErrInvalidClaims: the claims do not decode into the caller's claims
+	// type, the claims value is unusable (nil, not a pointer), or the
+	// claims' own Validate method refused them (jwt.ClaimsValidator; its
+	// error is in a [*CauseError]). errors.Is also matches
+	// jwt.ErrTokenInvalidClaims.
+	ErrInvalidClaims = newReason("invalid claims", "invalid_claims", jwt.ErrTokenInvalidClaims)
 )
 
-// reasons lists the sentinels in the order Reason tests them, with short
-// phrases fit for an HTTP error_description.
-var reasons = []struct {
-	err    error
-	phrase string
-}{
-	{ErrTooLarge, "token too large"},
-	{ErrUnsupportedAlgorithm, "unsupported algorithm"},
-	{ErrUnsupportedHeader, "unsupported header parameter"},
-	{ErrUnknownKeyID, "unknown key id"},
-	{ErrWindowRetired, "key window retired"},
-	{ErrWindowNotOpen, "key window not open yet"},
-	{ErrBadSignature, "bad signature"},
-	{ErrMissingClaim, "required claim missing"},
-	{ErrExpired, "token expired"},
-	{ErrNotYetValid, "token not valid yet"},
-	{ErrIssuedInFuture, "token issued in the future"},
-	{ErrTooOld, "token too old"},
-	{ErrIssuer, "wrong issuer"},
-	{ErrAudience, "wrong audience"},
-	{ErrRevoked, "token revoked"},
-	{ErrRevocationCheck, "revocation check failed"},
-	{ErrInvalidClaims, "invalid claims"},
-	{ErrMalformed, "malformed token"},
+// reasons lists every refusal reason, for tests and documentation.
+var reasons = []*reason{
+	ErrTooLarge.(*reason), ErrMalformed.(*reason), ErrUnsupportedAlgorithm.(*reason),
+	ErrUnsupportedHeader.(*reason), ErrUnknownKeyID.(*reason), ErrWindowRetired.(*reason),
+	ErrWindowNotOpen.(*reason), ErrBadSignature.(*reason), ErrMissingClaim.(*reason),
+	ErrExpired.(*reason), ErrNotYetValid.(*reason), ErrIssuedInFuture.(*reason),
+	ErrTooOld.(*reason), ErrIssuer.(*reason), ErrAudience.(*reason), ErrRevoked.(*reason),
+	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason),
+}
+
+// A reason is the type of every refusal sentinel: a client phrase, a stable
+// machine code, and the golang-jwt or rotation sentinel that means the same
+// (alias), which errors.Is matches as well.
+type reason struct {
+	phrase, code string
+	alias        error
+}
+
+func newReason(phrase, code string, alias error) error {
+	return &reason{phrase: phrase, code: code, alias: alias}
+}
+
+func (r *reason) Error() string { return "jwtrot: " + r.phrase }
+
+func (r *reason) Is(target error) bool { return r.alias != nil && target == r.alias }
+
+// A refusal is a reason with a fixed detail. The details that carry no data
+// are package variables, so refusing a token does not allocate.
+type refusal struct {
+	reason *reason
+	detail string
+}
+
+func refuse(r error, detail string) error { return &refusal{reason: r.(*reason), detail: detail} }
+
+func (e *refusal) Error() string { return e.reason.Error() + ": " + e.detail }
+
+func (e *refusal) Unwrap() error { return e.reason }
+
+// A CauseError is a refusal caused outside jwtrot: by the claims' own
+// Validate method ([ErrInvalidClaims]) or by the [Revoker]
+// ([ErrRevocationCheck]). Its message and errors.Is see only the reason, so
+// every refusal matches exactly one reason whatever the cause wraps, and no
+// text from the cause (which may quote a claim value or a key name) reaches
+// a log by accident. Cause holds the original error for the application to
+// inspect with errors.As.
+type CauseError struct {
+	// Reason is ErrInvalidClaims or ErrRevocationCheck.
+	Reason error
+	// Cause is the error the Validate method or the Revoker returned.
+	Cause error
+}
+
+func (e *CauseError) Error() string {
+	if errors.Is(e.Reason, ErrRevocationCheck) {
+		return e.Reason.Error() + ": the revoker returned an error"
+	}
+	return e.Reason.Error() + ": refused by the claims' Validate method"
+}
+
+// Unwrap returns Reason, not Cause.
+func (e *CauseError) Unwrap() error { return e.Reason }
+
+// reasonOf returns the reason err wraps, or nil.
+func reasonOf(err error) *reason {
+	var r *reason
+	if errors.As(err, &r) {
+		return r
+	}
+	return nil
 }
 
 // Reason returns a short, fixed phrase for the reason err refuses a token,
 // such as "token expired" or "key window retired", fit to show a client: it
 // never contains anything from the token. It returns "" for nil and
-// "invalid token" for an error that wraps none of the sentinels.
+// "invalid token" for an error that wraps none of the reasons.
 func Reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	for _, r := range reasons {
-		if errors.Is(err, r.err) {
-			return r.phrase
-		}
+	if r := reasonOf(err); r != nil {
+		return r.phrase
 	}
 	return "invalid token"
+}
+
+// Code returns the stable machine name of the reason err refuses a token,
+// such as "expired" or "window_retired": short, lower case, and never
+// changed once published, fit for a metrics label or a log field (the
+// table is in the package guide and SPEC.md). It returns "" for nil and
+// "other" for an error that wraps none of the reasons.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	if r := reasonOf(err); r != nil {
+		return r.code
+	}
+	return "other"
 }

@@ -76,7 +76,7 @@ func Example_resign() {
 	fmt.Println("re-signed token:", res.Position, res.KeyID, err)
 	// Output:
 	// previous main:2992240 <nil>
-	// old token: rotation: key window retired
+	// old token: jwtrot: key window retired
 	// re-signed token: previous main:2992241 <nil>
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -58,27 +59,37 @@ func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims)
 }
 
 func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+	if err := checkClaimsValue(claims); err != nil {
+		return Result{}, err
+	}
+	// Step 1 and 2 of SPEC §6: size, three segments, strict and canonical
+	// base64url, all before anything looks at the header.
 	if len(token) > a.maxSize {
 		return Result{}, ErrTooLarge
 	}
 	d1 := strings.IndexByte(token, '.')
 	if d1 < 0 {
-		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+		return Result{}, errTooFewSegments
 	}
 	d2 := strings.IndexByte(token[d1+1:], '.')
 	if d2 < 0 {
-		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+		return Result{}, errTooFewSegments
 	}
 	d2 += d1 + 1
 	if strings.IndexByte(token[d2+1:], '.') >= 0 {
-		return Result{}, fmt.Errorf("%w: not three segments", ErrMalformed)
+		return Result{}, errTooFewSegments
 	}
 	header, payload, sig := token[:d1], token[d1+1:d2], token[d2+1:]
 	if header == "" || payload == "" || sig == "" {
-		return Result{}, fmt.Errorf("%w: empty segment", ErrMalformed)
+		return Result{}, errEmptySegment
 	}
-	if !isBase64URL(payload) || !isBase64URL(sig) {
-		return Result{}, fmt.Errorf("%w: not strict base64url", ErrMalformed)
+	for _, seg := range [...]string{header, payload, sig} {
+		if !isBase64URL(seg) {
+			return Result{}, errNotBase64
+		}
+		if !canonicalBase64URL(seg) {
+			return Result{}, errNotCanonical
+		}
 	}
 
 	now := a.d.Now()
@@ -89,7 +100,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	}
 
 	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.KeySize()) {
-		return Result{}, fmt.Errorf("%w: signature has the wrong length", ErrBadSignature)
+		return Result{}, errSigLength
 	}
 	// One buffer holds the token's bytes and, after them, the decoded claims.
 	buf := make([]byte, len(token)+base64.RawURLEncoding.DecodedLen(len(payload)))
@@ -97,7 +108,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	var mac [64]byte
 	n, err := rawURL.Decode(mac[:], buf[d2+1:len(token)])
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: signature is not strict base64url", ErrMalformed)
+		return Result{}, errNotBase64 // checked before: step 2
 	}
 	if !e.key.Verify(buf[:d2], mac[:n]) {
 		return Result{}, ErrBadSignature
@@ -106,7 +117,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	p := buf[len(token):]
 	n, err = rawURL.Decode(p, buf[d1+1:d2])
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: claims are not strict base64url", ErrMalformed)
+		return Result{}, errNotBase64 // checked before: step 2
 	}
 	p = p[:n]
 	c, err := scanClaims(p)
@@ -133,7 +144,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 		}
 		revoked, err := a.revoker.Revoked(ctx, info)
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: %w", ErrRevocationCheck, err)
+			return Result{}, &CauseError{Reason: ErrRevocationCheck, Cause: err}
 		}
 		if revoked {
 			return Result{}, ErrRevoked
@@ -166,7 +177,7 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 		return nil, err
 	}
 	if _, _, err := a.d.VerificationKey(kid, now); err != nil {
-		return nil, err
+		return nil, fromRotation(err)
 	}
 	for i := range ws.entries {
 		if e := &ws.entries[i]; e.key.ID() == kid {
@@ -178,13 +189,24 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 	return nil, ErrUnknownKeyID
 }
 
+// fromRotation turns an error of package rotation about a kid into this
+// package's reason, which errors.Is also matches with the rotation one.
+func fromRotation(err error) error {
+	for _, r := range [...]error{ErrUnknownKeyID, ErrWindowRetired, ErrWindowNotOpen} {
+		if errors.Is(err, r.(*reason).alias) {
+			return r
+		}
+	}
+	return ErrUnknownKeyID
+}
+
 // checkClaims applies the registered-claim rules to a scanned payload.
 func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	switch {
 	case !c.hasExp:
-		return fmt.Errorf("%w: exp", ErrMissingClaim)
+		return errNoExp
 	case !c.hasIat:
-		return fmt.Errorf("%w: iat", ErrMissingClaim)
+		return errNoIat
 	case now.Unix() >= c.exp:
 		return ErrExpired
 	}
@@ -201,7 +223,7 @@ func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	}
 	if a.issuer != "" {
 		if !c.hasIss {
-			return fmt.Errorf("%w: iss", ErrMissingClaim)
+			return errNoIss
 		}
 		if !spanEqual(p, c.iss, a.issuer) {
 			return ErrIssuer
@@ -209,7 +231,7 @@ func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	}
 	if a.aud != "" {
 		if !c.hasAud {
-			return fmt.Errorf("%w: aud", ErrMissingClaim)
+			return errNoAud
 		}
 		if !hasAudience(p, c, a.aud) {
 			return ErrAudience
@@ -227,7 +249,35 @@ func hasAudience(p []byte, c *claimSet, aud string) bool {
 	return false
 }
 
-// decodeClaims delivers the verified payload into the caller's claims.
+// checkClaimsValue refuses a claims value Verify cannot decode into, before
+// any work: a typed nil pointer, a nil MapClaims, or anything that is not a
+// pointer (a RegisteredClaims or user struct passed by value). A nil
+// interface asks for no claims.
+func checkClaimsValue(claims jwt.Claims) error {
+	switch dst := claims.(type) {
+	case nil:
+		return nil
+	case *jwt.RegisteredClaims:
+		if dst == nil {
+			return errNilClaims
+		}
+		return nil
+	case jwt.MapClaims:
+		if dst == nil {
+			return errNilClaims
+		}
+		return nil
+	}
+	if v := reflect.ValueOf(claims); v.Kind() != reflect.Pointer {
+		return errClaimsNotPointer
+	} else if v.IsNil() {
+		return errNilClaims
+	}
+	return nil
+}
+
+// decodeClaims delivers the verified payload into the caller's claims,
+// already checked by checkClaimsValue.
 func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
 	var err error
 	switch dst := claims.(type) {
@@ -236,25 +286,32 @@ func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
 	case *jwt.RegisteredClaims:
 		fillRegistered(dst, p, c)
 	case jwt.MapClaims:
-		if dst == nil {
-			return fmt.Errorf("%w: nil MapClaims", ErrInvalidClaims)
-		}
 		err = json.Unmarshal(p, &dst)
 	default:
-		if v := reflect.ValueOf(claims); v.Kind() != reflect.Pointer || v.IsNil() {
-			return fmt.Errorf("%w: claims must be a non-nil pointer or a MapClaims", ErrInvalidClaims)
-		}
 		err = json.Unmarshal(p, claims)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+		return decodeError(err)
 	}
 	if v, ok := claims.(jwt.ClaimsValidator); ok {
 		if err := v.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+			return &CauseError{Reason: ErrInvalidClaims, Cause: err}
 		}
 	}
 	return nil
+}
+
+// decodeError describes why encoding/json could not decode a payload into
+// the claims type without its text, which quotes the offending value
+// ("cannot unmarshal number 987654321987 into ..."): only the kind of JSON
+// value and the Go type it did not fit, both from the caller's code.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Type != nil {
+		kind, _, _ := strings.Cut(te.Value, " ")
+		return fmt.Errorf("%w: a JSON %s does not fit the Go type %s", ErrInvalidClaims, kind, te.Type)
+	}
+	return errClaimsDecode
 }
 
 // fillRegistered sets rc from a scanned payload without encoding/json: the
@@ -343,6 +400,29 @@ func isBase64URL(s string) bool {
 		if !base64url[s[i]] {
 			return false
 		}
+	}
+	return true
+}
+
+// base64urlValue holds the 6-bit value of each base64url character.
+var base64urlValue = func() (t [256]byte) {
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// canonicalBase64URL reports whether s, made only of base64url characters,
+// is the one unpadded encoding of some bytes: its length is not 1 mod 4 and
+// the bits of its final character that encode no byte are zero.
+func canonicalBase64URL(s string) bool {
+	switch len(s) % 4 {
+	case 1:
+		return false
+	case 2:
+		return base64urlValue[s[len(s)-1]]&0x0f == 0
+	case 3:
+		return base64urlValue[s[len(s)-1]]&0x03 == 0
 	}
 	return true
 }

@@ -81,7 +81,7 @@ type Deriver struct {
 	prefix  []byte // the HKDF info string without the index
 
 	caches      []keyCache
-	derivations atomic.Int64
+	derivations *atomic.Int64 // a pointer, so a Deriver value copies no lock
 }
 
 type keyCache struct {
@@ -123,6 +123,8 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 		purpose: DefaultPurpose,
 		length:  DefaultWindow,
 		clock:   SystemClock,
+
+		derivations: new(atomic.Int64),
 	}
 	for _, o := range opts {
 		o(d)

