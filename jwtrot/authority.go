@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -24,33 +25,38 @@ const (
 //
 // An Authority is safe for concurrent use.
 type Authority struct {
-	d       *rotation.Deriver
-	alg     rotation.Algorithm
-	skew    time.Duration
-	ttl     time.Duration
-	maxAge  time.Duration
-	maxSize int
-	issuer  string
-	aud     string
-	ids     bool
-	revoker Revoker
-	observe func(Outcome)
+	d         *rotation.Deriver
+	alg       rotation.Algorithm
+	skew      time.Duration
+	ttl       time.Duration
+	maxAge    time.Duration
+	maxAgeSet bool
+	maxSize   int
+	issuer    string
+	aud       string
+	ids       bool
+	revoker   Revoker
+	observe   func(Outcome)
 
-	windows atomic.Pointer[windowSet]
+	windows *atomic.Pointer[windowSet] // a pointer, so an Authority value copies no lock
 }
 
 // An Option configures an [Authority].
 type Option func(*Authority)
 
 // WithTTL sets the lifetime given to tokens signed without exp (default
-// [DefaultTTL]): exp = iat + ttl, the token's absolute lifetime. A whole
-// number of seconds; 0 gives no default, so claims without exp are refused.
+// [DefaultTTL]): exp = iat + ttl, the token's absolute lifetime. A whole,
+// non-negative number of seconds; 0 gives no default, so Sign refuses
+// claims without exp.
 func WithTTL(ttl time.Duration) Option { return func(a *Authority) { a.ttl = ttl } }
 
 // WithMaxAge sets the oldest token accepted, measured from its iat whatever
 // its exp says (default: the TTL, or one hour if the TTL is 0). The server,
-// not the token, decides how long tokens live. It must be at least the TTL.
-func WithMaxAge(d time.Duration) Option { return func(a *Authority) { a.maxAge = d } }
+// not the token, decides how long tokens live. It must be positive and at
+// least the TTL; New refuses anything else, 0 included.
+func WithMaxAge(d time.Duration) Option {
+	return func(a *Authority) { a.maxAge, a.maxAgeSet = d, true }
+}
 
 // WithIssuer sets iss on signed tokens that lack it and requires it, exactly,
 // on verified ones.
@@ -92,33 +98,37 @@ type Outcome struct {
 }
 
 // New returns an Authority over the keys of d. It refuses configuration it
-// cannot honour: a TTL that is negative, not whole seconds, or longer than the
-// maximum age; a maximum age or size that is not positive.
+// cannot honour, saying which option to change: a TTL that is negative, not
+// whole seconds, or longer than the maximum age; a maximum age that is not
+// positive; a size cap too small for any token.
 func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	if d == nil {
 		return nil, errors.New("jwtrot: nil Deriver")
 	}
-	a := &Authority{d: d, alg: d.Algorithm(), skew: d.Skew(), ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true}
+	a := &Authority{d: d, alg: d.Algorithm(), skew: d.Skew(), ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true,
+		windows: new(atomic.Pointer[windowSet])}
 	for _, o := range opts {
 		o(a)
 	}
-	if a.ttl < 0 || a.ttl%time.Second != 0 {
-		return nil, fmt.Errorf("jwtrot: TTL %v is not a whole number of seconds", a.ttl)
+	switch {
+	case a.ttl < 0:
+		return nil, fmt.Errorf("jwtrot: WithTTL(%v) is negative; give a positive lifetime, or 0 to require exp in every claims", a.ttl)
+	case a.ttl%time.Second != 0:
+		return nil, fmt.Errorf("jwtrot: WithTTL(%v) is not a whole number of seconds; NumericDates count whole seconds", a.ttl)
+	case a.maxAgeSet && a.maxAge <= 0:
+		return nil, fmt.Errorf("jwtrot: WithMaxAge(%v) is not positive; leave it out for the default (the TTL)", a.maxAge)
 	}
-	if a.maxAge == 0 {
+	if !a.maxAgeSet {
 		a.maxAge = a.ttl
 		if a.maxAge == 0 {
 			a.maxAge = time.Hour
 		}
 	}
-	if a.maxAge < 0 {
-		return nil, fmt.Errorf("jwtrot: maximum age %v is negative", a.maxAge)
-	}
 	if a.ttl > a.maxAge {
-		return nil, fmt.Errorf("jwtrot: TTL %v is longer than the maximum age %v: tokens would be refused before they expire", a.ttl, a.maxAge)
+		return nil, fmt.Errorf("jwtrot: WithTTL(%v) is longer than WithMaxAge(%v): tokens would be refused before they expire", a.ttl, a.maxAge)
 	}
 	if a.maxSize < 64 {
-		return nil, fmt.Errorf("jwtrot: maximum size %d is too small for any token", a.maxSize)
+		return nil, fmt.Errorf("jwtrot: WithMaxSize(%d) is too small for any token; the default is %d", a.maxSize, DefaultMaxSize)
 	}
 	return a, nil
 }
@@ -169,8 +179,10 @@ func (a *Authority) windowsAt(now time.Time) *windowSet {
 // Header returns the exact JOSE header jwtrot emits for a key id:
 // {"alg":"HS256","kid":"main:2992240","typ":"JWT"}, members in that order,
 // no white space.
+// The kid is written as a JSON string, escaped where it needs to be (a kid
+// from [rotation.KeyID] never does).
 func Header(alg rotation.Algorithm, kid string) string {
-	return `{"alg":"` + alg.String() + `","kid":"` + kid + `","typ":"JWT"}`
+	return `{"alg":"` + alg.String() + `","kid":` + string(appendJSONString(nil, kid)) + `,"typ":"JWT"}`
 }
 
 func encodedHeader(alg rotation.Algorithm, kid string) string {
@@ -193,3 +205,29 @@ type TokenInfo struct {
 	IssuedAt time.Time // iat
 	Expires  time.Time // exp
 }
+
+// String describes the Authority by its public configuration and hides
+// every key: the Deriver's roots, algorithm, purpose and window, and the
+// TTL, maximum age, issuer and audience.
+func (a Authority) String() string {
+	return fmt.Sprintf("jwtrot.Authority{%v, ttl: %v, maxAge: %v, issuer: %q, audience: %q}", a.d, a.ttl, a.maxAge, a.issuer, a.aud)
+}
+
+// GoString hides the keys from %#v.
+func (a Authority) GoString() string { return a.String() }
+
+// Format hides the keys from every fmt verb.
+func (a Authority) Format(f fmt.State, _ rune) { fmt.Fprint(f, a.String()) }
+
+// LogValue hides the keys from log/slog.
+func (a Authority) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("deriver", a.d), slog.Duration("ttl", a.ttl), slog.Duration("max_age", a.maxAge),
+		slog.String("issuer", a.issuer), slog.String("audience", a.aud))
+}
+
+var (
+	_ fmt.Stringer   = Authority{}
+	_ fmt.GoStringer = Authority{}
+	_ fmt.Formatter  = Authority{}
+	_ slog.LogValuer = Authority{}
+)

@@ -20,17 +20,27 @@ var ErrSign = errors.New("jwtrot: cannot sign")
 // one), a jwt.MapClaims, or any struct embedding jwt.RegisteredClaims: it is
 // encoded with encoding/json, then completed with what it lacks: iat (now),
 // exp (iat plus the TTL), iss and aud (when configured) and a random 128-bit
-// jti (unless disabled). Sign refuses claims without exp when no TTL is
-// configured, an exp that is not in the future, an iss or aud that this
-// Authority would refuse, and claims its own verifier would not read (such as
-// both "exp" and "EXP").
+// jti (unless disabled).
+//
+// Sign never issues a token that [Authority.Verify] at the same instant
+// would refuse for a reason the signer caused. It refuses, wrapping
+// [ErrSign]: claims its verifier would not read (such as both "exp" and
+// "EXP", or more than 64 members once completed); a token longer than the
+// size cap; no exp and no TTL; an exp that is not in the future, or beyond
+// year 9999; an iat in the future, older than the maximum age, or before
+// 1970 (a clock set before 1970 included); an nbf later than now plus the
+// skew; an empty jti, which no revocation by id could reach; an iss or aud
+// this Authority would refuse.
 func (a *Authority) Sign(claims jwt.Claims) (string, error) {
-	p, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrSign, err)
-	}
+	var p []byte
 	if claims == nil {
 		p = []byte("{}")
+	} else {
+		var err error
+		if p, err = json.Marshal(claims); err != nil {
+			// encoding/json's text may quote a value: say only the type.
+			return "", fmt.Errorf("%w: the claims (%T) do not encode as JSON", ErrSign, claims)
+		}
 	}
 	c, err := scanClaims(p)
 	if err != nil {
@@ -42,13 +52,19 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", err
 	}
 	e := &a.windowsAt(now).entries[0] // the first root's current window
-	out := e.startToken(base64.RawURLEncoding.EncodedLen(len(p)))
+	n := base64.RawURLEncoding.EncodedLen(len(p))
+	if size := len(e.header) + 1 + n + 1 + base64.RawURLEncoding.EncodedLen(a.alg.KeySize()); size > a.maxSize {
+		return "", fmt.Errorf("%w: the token would be %d bytes, over the size cap of %d (WithMaxSize)", ErrSign, size, a.maxSize)
+	}
+	out := e.startToken(n)
 	return e.seal(base64.RawURLEncoding.AppendEncode(out, p)), nil
 }
 
-// complete appends the claims p lacks and checks those it has.
+// complete appends the claims p lacks and checks those it has, so that the
+// token's claims pass checkClaims at now.
 func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, error) {
 	var add []byte
+	added := 0
 	member := func(name string) {
 		if c.members > 0 || len(add) > 0 {
 			add = append(add, ',')
@@ -56,29 +72,45 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		add = append(add, '"')
 		add = append(add, name...)
 		add = append(add, '"', ':')
+		added++
+	}
+	iat := now.Unix()
+	if c.hasIat {
+		iat = c.iat
+	}
+	exp := c.exp
+	if !c.hasExp {
+		exp = iat + int64(a.ttl/time.Second)
 	}
 	switch {
-	case c.hasExp && c.exp <= now.Unix():
-		return nil, fmt.Errorf("%w: exp is not in the future", ErrSign)
+	case iat < 0:
+		return nil, fmt.Errorf("%w: the clock is before 1970; iat would be negative", ErrSign)
 	case !c.hasExp && a.ttl == 0:
 		return nil, fmt.Errorf("%w: no exp and no TTL configured", ErrSign)
+	case exp <= now.Unix():
+		return nil, fmt.Errorf("%w: exp is not in the future", ErrSign)
+	case exp > maxNumericDate:
+		return nil, fmt.Errorf("%w: exp would be after 9999-12-31", ErrSign)
 	case c.hasIat && time.Unix(c.iat, 0).After(now.Add(a.skew)):
 		return nil, fmt.Errorf("%w: iat is in the future", ErrSign)
+	case now.Sub(time.Unix(iat, 0)) > a.maxAge:
+		return nil, fmt.Errorf("%w: iat is older than the maximum age", ErrSign)
+	case c.hasNbf && time.Unix(c.nbf, 0).After(now.Add(a.skew)):
+		return nil, fmt.Errorf("%w: nbf is later than now plus the skew: the token would be refused until then", ErrSign)
+	case c.hasJti && c.jti.start == c.jti.end:
+		return nil, fmt.Errorf("%w: jti is empty: no revocation by id could reach the token", ErrSign)
 	case a.issuer != "" && c.hasIss && !spanEqual(p, c.iss, a.issuer):
 		return nil, fmt.Errorf("%w: iss is not the configured issuer", ErrSign)
 	case a.aud != "" && c.hasAud && !hasAudience(p, c, a.aud):
 		return nil, fmt.Errorf("%w: aud does not name the configured audience", ErrSign)
 	}
-	iat := now.Unix()
-	if c.hasIat {
-		iat = c.iat
-	} else {
+	if !c.hasIat {
 		member("iat")
 		add = strconv.AppendInt(add, iat, 10)
 	}
 	if !c.hasExp {
 		member("exp")
-		add = strconv.AppendInt(add, iat+int64(a.ttl/time.Second), 10)
+		add = strconv.AppendInt(add, exp, 10)
 	}
 	if a.issuer != "" && !c.hasIss {
 		member("iss")
@@ -96,6 +128,9 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		add = base64.RawURLEncoding.AppendEncode(add, id[:])
 		add = append(add, '"')
 	}
+	if c.members+added > maxMembers {
+		return nil, fmt.Errorf("%w: %d claims with the %d Sign adds are more than the 64 a verifier reads", ErrSign, c.members, added)
+	}
 	if len(add) == 0 {
 		return p, nil
 	}
@@ -104,7 +139,6 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 	out = append(out, add...)
 	return append(out, '}'), nil
 }
-
 func appendJSONString(dst []byte, s string) []byte {
 	b, _ := json.Marshal(s) // a string always marshals
 	return append(dst, b...)

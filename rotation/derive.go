@@ -34,7 +34,7 @@ func DeriveKey(root *Root, alg Algorithm, purpose string, length time.Duration, 
 
 // expand is the HKDF-SHA256 step every window key goes through.
 func expand(root *Root, alg Algorithm, info []byte) []byte {
-	key, err := hkdf.Key(sha256.New, root.secret, nil, string(info), alg.KeySize())
+	key, err := hkdf.Key(sha256.New, root.secret.b, nil, string(info), alg.KeySize())
 	if err != nil {
 		// hkdf.Key fails only for a key longer than 255 hash outputs.
 		panic("rotation: " + err.Error())

@@ -31,11 +31,11 @@ func TestIndependentDeriversAgree(t *testing.T) {
 	b, _ := NewDeriver([]*Root{mustRoot(t, "main", append([]byte(nil), secret...))})
 	at := testEpoch
 	ka, kb := a.SigningKey(at), b.SigningKey(at)
-	if !bytes.Equal(ka.secret, kb.secret) || ka.ID() != kb.ID() {
+	if !bytes.Equal(ka.secret.b, kb.secret.b) || ka.ID() != kb.ID() {
 		t.Fatal("two derivers from one root disagree")
 	}
 	want, err := DeriveKey(mustRoot(t, "main", secret), HS256, DefaultPurpose, DefaultWindow, a.WindowAt(at).Index())
-	if err != nil || !bytes.Equal(want, ka.secret) {
+	if err != nil || !bytes.Equal(want, ka.secret.b) {
 		t.Fatalf("Deriver and DeriveKey disagree (%v)", err)
 	}
 }
@@ -181,7 +181,7 @@ func TestSeveralRoots(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := DeriveKey(fallback, HS256, DefaultPurpose, DefaultWindow, idx)
-	if !bytes.Equal(old.secret, want) {
+	if !bytes.Equal(old.secret.b, want) {
 		t.Fatal("fallback root's key is not derived from the fallback root")
 	}
 	if d.KeyAt("old", testEpoch) != old || d.KeyAt("gone", testEpoch) != nil {
@@ -233,13 +233,13 @@ func TestKeyRedacts(t *testing.T) {
 	d := newTestDeriver(t)
 	k := d.SigningKey(testEpoch)
 	out := fmt.Sprintf("%v %+v %#v %s %x %q", k, k, k, k, k, k) + k.String() + k.GoString()
-	assertNoSecret(t, out, k.secret)
+	assertNoSecret(t, out, k.secret.b)
 	if len(k.Fingerprint()) != 8 {
 		t.Fatalf("fingerprint %q", k.Fingerprint())
 	}
 	b := k.Bytes()
 	b[0] ^= 1
-	if bytes.Equal(b, k.secret) {
+	if bytes.Equal(b, k.secret.b) {
 		t.Fatal("Bytes returned the key itself, not a copy")
 	}
 }

@@ -17,13 +17,13 @@ type Key struct {
 	rootID string
 	window Window
 	alg    Algorithm
-	secret []byte
+	secret *material
 	macs   *sync.Pool // of hash.Hash keyed with secret; a pointer, so a Key value copies no lock
 }
 
 func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
-	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: secret, macs: new(sync.Pool)}
-	k.macs.New = func() any { return hmac.New(alg.Hash(), k.secret) }
+	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: &material{b: secret}, macs: new(sync.Pool)}
+	k.macs.New = func() any { return hmac.New(alg.Hash(), k.secret.b) }
 	return k
 }
 
@@ -59,7 +59,7 @@ func (k *Key) Verify(msg, mac []byte) bool {
 // Bytes returns a copy of the raw key. jwtrot never needs it; it exists to
 // hand a window key to another JWT library in a test or an interop check.
 // Whoever holds it can sign tokens for the window.
-func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret...) }
+func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret.b...) }
 
 // Fingerprint returns a short, non-secret identifier of the key material: the
 // first 8 hex digits of SHA-256("jwtrot fingerprint" || key), for telling
@@ -67,6 +67,6 @@ func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret...) }
 func (k *Key) Fingerprint() string {
 	h := sha256.New()
 	h.Write([]byte("jwtrot fingerprint"))
-	h.Write(k.secret)
+	h.Write(k.secret.b)
 	return hex.EncodeToString(h.Sum(nil)[:4])
 }

@@ -9,6 +9,12 @@ import (
 // printed with any fmt verb (as a value or a pointer) or logged with
 // log/slog: only ids and public parameters show.
 
+// material holds secret bytes behind a pointer. fmt bypasses every method
+// of a value in some paths (a verb that does not fit, such as %p on a
+// struct, prints the struct field by field), and then prints a pointer
+// field as an address: a Root or Key value copied anywhere shows no secret.
+type material struct{ b []byte }
+
 // String returns the root's id and hides the secret.
 func (r Root) String() string { return "rotation.Root{id: " + r.id + ", secret: REDACTED}" }
 

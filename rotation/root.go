@@ -39,7 +39,7 @@ var (
 // A Root redacts itself when printed or logged, by pointer or by value.
 type Root struct {
 	id     string
-	secret []byte
+	secret *material
 }
 
 // NewRoot returns a root named id holding a copy of secret. It refuses secrets
@@ -56,7 +56,7 @@ func NewRoot(id string, secret []byte) (*Root, error) {
 	case degenerate(secret):
 		return nil, ErrRootDegenerate
 	}
-	return &Root{id: id, secret: append([]byte(nil), secret...)}, nil
+	return &Root{id: id, secret: &material{b: append([]byte(nil), secret...)}}, nil
 }
 
 // ParseRoot decodes a root from text, as a secret store hands one over (SPEC

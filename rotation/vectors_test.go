@@ -161,7 +161,7 @@ func TestVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			k := d.SigningKey(at)
-			if k.ID() != v.Kid || hex.EncodeToString(k.secret) != v.KeyHex {
+			if k.ID() != v.Kid || hex.EncodeToString(k.secret.b) != v.KeyHex {
 				t.Fatalf("Deriver gives %s", k.ID())
 			}
 		})
