@@ -29,14 +29,20 @@
 // [github.com/golang-jwt/jwt/v5.MapClaims], or your struct embedding
 // RegisteredClaims. Decoding into *jwt.RegisteredClaims is the fast path.
 //
-// # Lifetimes: the window is the idle timeout, exp the absolute one
+// # Lifetimes: exp is absolute, the window bounds idleness
 //
 // Re-signing keeps the payload byte for byte (exp, iat and jti included);
 // only the kid and the signature change. So a token lives until its exp, the
-// absolute lifetime, but only while it is used at least once per window: a
-// token left unused for a whole window names a retired key and is refused
-// with [ErrWindowRetired]. The window length is the idle timeout. The server
-// also caps a token's age from its iat ([WithMaxAge]), whatever its exp says.
+// absolute lifetime, but only while it keeps being used: a token signed (or
+// last re-signed) in window i is accepted until window i+1 ends, and from
+// window i+2 on it names a retired key and is refused with
+// [ErrWindowRetired]. How long that is depends on where in window i it was
+// signed: between one and two window lengths. With 10-minute windows, a
+// token signed at 10:40:01 is still accepted at 10:59:59 (almost 20 minutes
+// idle), one signed at 10:49:59 is refused at 11:00:00 (10 minutes and one
+// second idle). A client that uses its token at least once per window
+// length never loses it. The server also caps a token's age from its iat
+// ([WithMaxAge]), whatever its exp says.
 //
 // # What is accepted
 //
@@ -59,10 +65,18 @@
 //
 // # Errors
 //
-// Each refusal wraps one sentinel (ErrExpired, ErrWindowRetired,
-// ErrBadSignature, ...); test with errors.Is, and show clients [Reason],
-// which never echoes the token. golang-jwt's sentinels are reused where they
-// mean the same thing.
+// Each refusal wraps exactly one reason (ErrExpired, ErrWindowRetired,
+// ErrBadSignature, ...); test with errors.Is. Where golang-jwt has a
+// sentinel for the same reason, errors.Is matches it too. Show clients
+// [Reason], a fixed phrase, and label metrics with [Code], a stable machine
+// name. No message contains a token, a claim value or a key: a claims type
+// that a payload does not fit is reported by the JSON kind and the Go type
+// alone, and an error from the claims' Validate method or a [Revoker] is
+// kept out of the message, in a [*CauseError] for the application.
+//
+// Every claims value Verify cannot decode into (a typed nil pointer, a nil
+// MapClaims, a struct passed by value) is refused with [ErrInvalidClaims]
+// before any other work; a nil interface asks for no claims.
 //
 // # Revocation and metrics
 //

@@ -93,7 +93,8 @@ type keyCache struct {
 type Option func(*Deriver)
 
 // WithWindow sets the window length (default [DefaultWindow]): a whole number
-// of seconds, at least one second. It is also the idle timeout of a token.
+// of seconds, at least one second. A token signed in window i is accepted
+// until window i+1 ends: between one and two window lengths of idleness.
 func WithWindow(d time.Duration) Option {
 	return func(dr *Deriver) { dr.length = d }
 }
