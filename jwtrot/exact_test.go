@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -453,4 +454,27 @@ func randomClaims(rng *rand.Rand, now time.Time) jwt.MapClaims {
 		m["blob"] = strings.Repeat("b", rng.IntN(9000))
 	}
 	return m
+}
+
+// TestHeaderEscapesKid: Header writes any kid as a JSON string.
+func TestHeaderEscapesKid(t *testing.T) {
+	h := Header(rotation.HS256, "a\"b\\c\n")
+	var v struct{ Kid string }
+	if err := json.Unmarshal([]byte(h), &v); err != nil || v.Kid != "a\"b\\c\n" {
+		t.Fatalf("Header = %s: %v", h, err)
+	}
+}
+
+// TestMessagesHaveOnePrefix: errors of Sign and Verify start with one
+// "jwtrot: ".
+func TestMessagesHaveOnePrefix(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.a.Sign(jwt.MapClaims{"exp": "soon"})
+	if !errors.Is(err, ErrSign) || !errors.Is(err, ErrMalformed) || strings.Count(err.Error(), "jwtrot:") != 1 {
+		t.Errorf("Sign: %v", err)
+	}
+	_, err = f.a.Verify(context.Background(), "a.b", nil)
+	if !strings.HasPrefix(err.Error(), "jwtrot: ") || strings.Count(err.Error(), "jwtrot:") != 1 {
+		t.Errorf("Verify: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,7 +45,7 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 	}
 	c, err := scanClaims(p)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrSign, err)
+		return "", &signError{err}
 	}
 	now := a.d.Now()
 	p, err = a.complete(p, &c, now)
@@ -139,6 +140,16 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 	out = append(out, add...)
 	return append(out, '}'), nil
 }
+// A signError is Sign's refusal of claims its verifier would not read: it
+// matches ErrSign and the reason, with one "jwtrot:" prefix.
+type signError struct{ reason error }
+
+func (e *signError) Error() string {
+	return ErrSign.Error() + ": " + strings.TrimPrefix(e.reason.Error(), "jwtrot: ")
+}
+
+func (e *signError) Unwrap() []error { return []error{ErrSign, e.reason} }
+
 func appendJSONString(dst []byte, s string) []byte {
 	b, _ := json.Marshal(s) // a string always marshals
 	return append(dst, b...)
