@@ -419,10 +419,15 @@ func (s *scanner) str() (span, error) {
 				case 0xd800 <= r && r < 0xdc00:
 					// RFC 7493 §2.1: a high surrogate must be followed by
 					// the escape of a low one.
-					if r2, ok := s.escapedRune(s.i); !ok || r2 < 0xdc00 || r2 >= 0xe000 {
+					r2, ok := s.escapedRune(s.i)
+					if !ok || r2 < 0xdc00 || r2 >= 0xe000 {
 						return span{}, s.fail("lone surrogate escape")
 					}
 					s.i += 6
+					r = (r-0xd800)<<10 + (r2 - 0xdc00) + 0x10000
+				}
+				if noncharacter(r) {
+					return span{}, s.fail("noncharacter")
 				}
 			default:
 				return span{}, s.fail("invalid escape")
@@ -436,6 +441,9 @@ func (s *scanner) str() (span, error) {
 			r, size := utf8.DecodeRune(s.p[s.i:])
 			if r == utf8.RuneError && size <= 1 {
 				return span{}, s.fail("invalid UTF-8")
+			}
+			if noncharacter(r) {
+				return span{}, s.fail("noncharacter")
 			}
 			s.i += size
 		}
@@ -491,6 +499,13 @@ func foldRune(r rune) rune {
 		m = min(m, f)
 	}
 	return m
+}
+
+// noncharacter reports whether r is one of Unicode's 66 noncharacters
+// (U+FDD0 to U+FDEF, and the last two code points of every plane), which
+// RFC 7493 §2.1 forbids in I-JSON strings.
+func noncharacter(r rune) bool {
+	return 0xfdd0 <= r && r <= 0xfdef || r&0xfffe == 0xfffe
 }
 
 func isHexDigit(c byte) bool {

@@ -278,6 +278,7 @@ func TestIJSONEverywhere(t *testing.T) {
 	accept := map[string]string{
 		"31 arrays inside the object (depth 32)": claims(`,"a":` + nest(31)),
 		"surrogate pair":                         claims(`,"a":"\ud83d\ude00"`),
+		"U+FFFD and U+FDCF, U+FDF0":              claims(",\"a\":\"\uFFFD\uFDCF\uFDF0\\ufffd\""),
 		"same name in two objects":               claims(`,"a":{"x":1},"b":{"x":1}`),
 		"names differing beyond case":            claims(`,"a":{"x":1,"y":2}`),
 	}
@@ -293,6 +294,11 @@ func TestIJSONEverywhere(t *testing.T) {
 		"high surrogate then a letter":           claims(`,"a":"\ud800\u0041"`),
 		"two high surrogates":                    claims(`,"a":"\ud800\ud800"`),
 		"lone surrogate in a name":               claims(`,"\ud800":1`),
+		"escaped noncharacter U+FFFF":            claims(`,"a":"\uffff"`),
+		"escaped noncharacter U+FDD0":            claims(`,"a":"\ufdd0"`),
+		"noncharacter U+10FFFE as a pair":        claims(`,"a":"\udbff\udffe"`),
+		"raw noncharacter U+FFFE":                claims(",\"a\":\"\uFFFE\""),
+		"raw noncharacter U+1FFFF in a name":     claims(",\"\U0001FFFF\":1"),
 	}
 	for name, payload := range accept {
 		if _, err := f.a.Verify(context.Background(), craft(canonical(k), payload, k), nil); err != nil {

@@ -186,6 +186,10 @@ func decodeRootText(text []byte) ([]byte, error) {
 		return nil, ErrRootTooLong
 	case s == "":
 		return nil, fmt.Errorf("%w: the text is empty", ErrRootEncoding)
+	case strings.HasPrefix(s, "\ufeff"):
+		return nil, fmt.Errorf("%w: the text starts with a byte-order mark (an editor added it); save the file without one", ErrRootEncoding)
+	case len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]:
+		return nil, fmt.Errorf("%w: the text is in quotes; remove them", ErrRootEncoding)
 	case strings.ContainsAny(s, "\r\n"):
 		return nil, fmt.Errorf("%w: the text has line breaks inside (xxd -p wraps its output; use xxd -p -c 64, or join the lines)", ErrRootEncoding)
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2:]):
