@@ -34,13 +34,16 @@ type Result struct {
 var rawURL = base64.RawURLEncoding.Strict()
 
 // Verify checks token and, if it is accepted, decodes its claims into claims
-// (a pointer such as *jwt.RegisteredClaims, *jwt.MapClaims, a jwt.MapClaims,
-// or a pointer to a struct embedding jwt.RegisteredClaims; nil to decode
-// nothing). On any error claims is left empty and the error wraps one of the
-// reasons in this package's Err variables.
+// (a non-nil pointer such as *jwt.RegisteredClaims, *jwt.MapClaims or a
+// pointer to a struct embedding jwt.RegisteredClaims, or a non-nil
+// jwt.MapClaims; a nil interface to decode nothing). A claims value it
+// cannot decode into (a typed nil, a struct by value) is refused with
+// [ErrInvalidClaims] before any other check. On any error claims is left
+// empty and the error wraps exactly one of the reasons in this package's Err
+// variables.
 //
-// The checks, in order: the size cap; three non-empty segments of strict
-// base64url; the header (only the configured alg; a kid naming a configured
+// The checks, in the order of SPEC §6: the size cap; three non-empty
+// segments of strict, canonical base64url; the header (only the configured alg; a kid naming a configured
 // root and the previous, the current or, within the skew, the next window;
 // no crit or other parameter beyond alg, kid, typ); one HMAC under the kid's
 // key; the claims (strict JSON; exp and iat required; exp after now; nbf and
