@@ -140,6 +140,7 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 	out = append(out, add...)
 	return append(out, '}'), nil
 }
+
 // A signError is Sign's refusal of claims its verifier would not read: it
 // matches ErrSign and the reason, with one "jwtrot:" prefix.
 type signError struct{ reason error }
