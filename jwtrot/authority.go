@@ -34,6 +34,7 @@ type Authority struct {
 	aud     string
 	ids     bool
 	revoker Revoker
+	uses    UseCounter
 	observe func(Outcome)
 
 	windows atomic.Pointer[windowSet]
@@ -102,6 +103,7 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	a.uses = a.counter()
 	if a.ttl < 0 || a.ttl%time.Second != 0 {
 		return nil, fmt.Errorf("jwtrot: TTL %v is not a whole number of seconds", a.ttl)
 	}
@@ -192,4 +194,5 @@ type TokenInfo struct {
 	ID       string    // jti, "" if absent
 	IssuedAt time.Time // iat
 	Expires  time.Time // exp
+	MaxUses  int       // the use cap of an N-use token (UsesClaim), 0 for others
 }
