@@ -1,0 +1,140 @@
+package jwtrotredis
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/redis/rueidis"
+)
+
+// errCorrupt reports an entry that is not what this package writes.
+var errCorrupt = errors.New("jwtrotredis: an entry holds a value this package does not write")
+
+// Revoked implements [jwtrot.Revoker]: the token is revoked if its jti is,
+// or if its iat is before its subject's "not before". Both entries are read
+// in one call, answered from local memory when cached; a miss costs one
+// round trip (per cluster node holding the keys). It fails after the
+// timeout (see [WithTimeout]); an error refuses the token.
+func (r *Revoker) Revoked(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
+	if t.Subject == "" && t.ID == "" {
+		return false, nil
+	}
+	var cmds [2]rueidis.CacheableTTL
+	var keys [2]string
+	n := 0
+	if t.Subject != "" {
+		keys[n] = r.key(kindSubject, t.Subject)
+		cmds[n] = rueidis.CT(r.client.B().Get().Key(keys[n]).Cache(), r.localTTL)
+		n++
+	}
+	if t.ID != "" {
+		keys[n] = r.key(kindID, t.ID)
+		cmds[n] = rueidis.CT(r.client.B().Get().Key(keys[n]).Cache(), r.localTTL)
+		n++
+	}
+	ctx, cancel := r.bound(ctx)
+	res := r.client.DoMultiCache(ctx, cmds[:n]...)
+	cancel()
+	var values [2]entry
+	for i := range n {
+		v, err := res[i].ToString()
+		switch {
+		case rueidis.IsRedisNil(err):
+			values[i] = entry{}
+		case err != nil:
+			if r.stale != nil {
+				return r.staleAnswer(keys[:n], t)
+			}
+			return false, err
+		default:
+			values[i] = entry{set: true, value: v}
+		}
+	}
+	if r.stale != nil {
+		r.stale.remember(keys[:n], values[:n])
+	}
+	return answer(keys[:n], values[:n], t)
+}
+
+// An entry is what a key held: absent, or a value.
+type entry struct {
+	set   bool
+	value string
+}
+
+// answer decides from the entries of t's subject and jti, in that order
+// (each present only if t has it).
+func answer(keys []string, values []entry, t jwtrot.TokenInfo) (bool, error) {
+	i := 0
+	if t.Subject != "" {
+		if e := values[i]; e.set {
+			nb, err := strconv.ParseInt(e.value, 10, 64)
+			if err != nil {
+				return false, errCorrupt
+			}
+			if t.IssuedAt.Unix() < nb {
+				return true, nil
+			}
+		}
+		i++
+	}
+	if t.ID != "" && values[i].set {
+		return true, nil
+	}
+	return false, nil
+}
+
+// bound returns ctx limited to the timeout.
+func (r *Revoker) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= r.timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, r.timeout)
+}
+
+// RevokeSubject revokes every token of subject issued before notBefore
+// (whole seconds: a token issued in the same second stays valid, so a user
+// who logs out everywhere and logs in again at once keeps the new
+// session). It never lowers a later instant already recorded. The entry
+// expires when every token it covers has: the maximum age after
+// notBefore, plus [ClockMargin]. It honours ctx, unbounded by the timeout.
+func (r *Revoker) RevokeSubject(ctx context.Context, subject string, notBefore time.Time) error {
+	if subject == "" {
+		return errors.New("jwtrotredis: RevokeSubject with an empty subject")
+	}
+	nb := notBefore.Unix()
+	until := notBefore.Add(r.maxAge + ClockMargin).Unix()
+	return raiseNotBefore.Exec(ctx, r.client, []string{r.key(kindSubject, subject)}, []string{itoa(nb), itoa(until)}).Error()
+}
+
+// RevokeID revokes the token whose jti is id. The entry expires at
+// expires (the token's exp) plus [ClockMargin]. It honours ctx, unbounded
+// by the timeout.
+func (r *Revoker) RevokeID(ctx context.Context, id string, expires time.Time) error {
+	if id == "" {
+		return errors.New("jwtrotredis: RevokeID with an empty jti")
+	}
+	cmd := r.client.B().Set().Key(r.key(kindID, id)).Value("1").ExatTimestamp(expires.Add(ClockMargin).Unix()).Build()
+	return r.client.Do(ctx, cmd).Error()
+}
+
+// ConsumeUse implements [jwtrot.UseCounter]: one round trip, a script
+// that counts one use of t.ID if fewer than t.MaxUses were counted. The
+// count expires with the token plus [ClockMargin]. It is bounded by the
+// timeout and never served stale.
+func (r *Revoker) ConsumeUse(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
+	if t.ID == "" || t.MaxUses < 1 {
+		return false, nil
+	}
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	until := t.Expires.Add(ClockMargin).Unix()
+	n, err := consumeUse.Exec(ctx, r.client, []string{r.key(kindUses, t.ID)}, []string{itoa(int64(t.MaxUses)), itoa(until)}).AsInt64()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
