@@ -14,27 +14,46 @@ import (
 var errCorrupt = errors.New("jwtrotredis: an entry holds a value this package does not write")
 
 // Revoked implements [jwtrot.Revoker]: the token is revoked if its jti is,
-// or if its iat is before its subject's "not before". Both entries are read
-// in one call, answered from local memory when cached; a miss costs one
-// round trip (per cluster node holding the keys). It fails after the
-// timeout (see [WithTimeout]); an error refuses the token.
+// or if its iat is before its subject's "not before". Warm, it answers from
+// local memory; a miss reads both entries in one call (one round trip per
+// cluster node holding them). It fails after the timeout (see
+// [WithTimeout]); an error refuses the token.
 func (r *Revoker) Revoked(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 	if t.Subject == "" && t.ID == "" {
 		return false, nil
 	}
+	now := time.Now().UnixNano()
+	var sub, id entry
+	okSub, okID := true, true
+	if t.Subject != "" {
+		sub, okSub = r.local.get(localKey{kindSubject, t.Subject}, now)
+	}
+	if t.ID != "" {
+		id, okID = r.local.get(localKey{kindID, t.ID}, now)
+	}
+	if okSub && okID {
+		return answer(sub, id, t)
+	}
+	return r.fetch(ctx, t)
+}
+
+// fetch reads a token's entries from Redis and keeps them locally.
+func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 	var cmds [2]rueidis.CacheableTTL
-	var keys [2]string
+	var keys [2]localKey
 	n := 0
 	if t.Subject != "" {
-		keys[n] = r.key(kindSubject, t.Subject)
-		cmds[n] = rueidis.CT(r.client.B().Get().Key(keys[n]).Cache(), r.localTTL)
+		keys[n] = localKey{kindSubject, t.Subject}
 		n++
 	}
 	if t.ID != "" {
-		keys[n] = r.key(kindID, t.ID)
-		cmds[n] = rueidis.CT(r.client.B().Get().Key(keys[n]).Cache(), r.localTTL)
+		keys[n] = localKey{kindID, t.ID}
 		n++
 	}
+	for i, k := range keys[:n] {
+		cmds[i] = rueidis.CT(r.client.B().Get().Key(r.key(k.kind, k.name)).Cache(), r.localTTL)
+	}
+	e0 := r.local.epoch.Load()
 	ctx, cancel := r.bound(ctx)
 	res := r.client.DoMultiCache(ctx, cmds[:n]...)
 	cancel()
@@ -43,7 +62,6 @@ func (r *Revoker) Revoked(ctx context.Context, t jwtrot.TokenInfo) (bool, error)
 		v, err := res[i].ToString()
 		switch {
 		case rueidis.IsRedisNil(err):
-			values[i] = entry{}
 		case err != nil:
 			if r.stale != nil {
 				return r.staleAnswer(keys[:n], t)
@@ -53,10 +71,14 @@ func (r *Revoker) Revoked(ctx context.Context, t jwtrot.TokenInfo) (bool, error)
 			values[i] = entry{set: true, value: v}
 		}
 	}
-	if r.stale != nil {
-		r.stale.remember(keys[:n], values[:n])
+	now := time.Now().UnixNano()
+	for i, k := range keys[:n] {
+		r.local.put(k, values[i], e0, now)
 	}
-	return answer(keys[:n], values[:n], t)
+	if t.Subject == "" {
+		return answer(entry{}, values[0], t)
+	}
+	return answer(values[0], values[1], t)
 }
 
 // An entry is what a key held: absent, or a value.
@@ -65,26 +87,18 @@ type entry struct {
 	value string
 }
 
-// answer decides from the entries of t's subject and jti, in that order
-// (each present only if t has it).
-func answer(keys []string, values []entry, t jwtrot.TokenInfo) (bool, error) {
-	i := 0
-	if t.Subject != "" {
-		if e := values[i]; e.set {
-			nb, err := strconv.ParseInt(e.value, 10, 64)
-			if err != nil {
-				return false, errCorrupt
-			}
-			if t.IssuedAt.Unix() < nb {
-				return true, nil
-			}
+// answer decides from the entries of t's subject and jti.
+func answer(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
+	if t.Subject != "" && sub.set {
+		nb, err := strconv.ParseInt(sub.value, 10, 64)
+		if err != nil {
+			return false, errCorrupt
 		}
-		i++
+		if t.IssuedAt.Unix() < nb {
+			return true, nil
+		}
 	}
-	if t.ID != "" && values[i].set {
-		return true, nil
-	}
-	return false, nil
+	return t.ID != "" && id.set, nil
 }
 
 // bound returns ctx limited to the timeout.

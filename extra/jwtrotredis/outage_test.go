@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -252,5 +253,33 @@ func TestWarnings(t *testing.T) {
 	good := startServer(t, "--appendonly", "yes")
 	if w := open(t, []string{good.addr()}).Warnings(); len(w) != 0 {
 		t.Fatalf("warnings for a well-configured server: %q", w)
+	}
+}
+
+// Warm checks are answered locally: a thousand verifications of a cached
+// token send no command to the server.
+func TestWarmChecksStayLocal(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	a := authority(t, open(t, []string{srv.addr()}))
+	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "warm"})
+	if _, err := a.Verify(context.Background(), tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n, _ := strconv.Atoi(srv.info("stats", "total_commands_processed"))
+		return n
+	}
+	// Reading the count costs commands of its own: measure them first.
+	c0 := count()
+	c1 := count()
+	for range 1000 {
+		if _, err := a.Verify(context.Background(), tok, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2 := count()
+	if sent := (c2 - c1) - (c1 - c0); sent != 0 {
+		t.Fatalf("1000 warm verifications sent %d commands", sent)
 	}
 }

@@ -36,6 +36,7 @@ type Revoker struct {
 	maxAge   time.Duration
 	timeout  time.Duration
 	localTTL time.Duration
+	local    *localCache
 	stale    *staleCache // nil unless WithServeStale
 	log      *slog.Logger
 	warnings []string
@@ -114,6 +115,14 @@ func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, op
 	case r.stale != nil && r.stale.maxAge <= 0:
 		return nil, fmt.Errorf("jwtrotredis: serve-stale duration %v is not positive", r.stale.maxAge)
 	}
+	r.local = &localCache{prefix: r.prefix, ttl: r.localTTL, max: DefaultLocalEntries}
+	if r.stale != nil {
+		r.local.onDrop = r.stale.dropped
+	}
+	if opt.OnInvalidations != nil {
+		return nil, errors.New("jwtrotredis: the rueidis.ClientOption sets OnInvalidations, which the Revoker needs for its own cache; leave it unset")
+	}
+	opt.OnInvalidations = r.local.invalidate
 	if opt.Dialer.Timeout == 0 {
 		opt.Dialer.Timeout = r.timeout
 	}

@@ -7,59 +7,42 @@ import (
 	"github.com/jwtrot/jwtrot/jwtrot"
 )
 
-// staleCache remembers the last entries read from Redis, for
-// [WithServeStale]. Its own map, not the client's cache: that one is
-// dropped with the connection, when it would be needed.
+// staleCache holds, for [WithServeStale], the answers the local cache held
+// when the connection ended, valid then (Redis had invalidated every one
+// that changed) and served, while Redis fails, until maxAge after it.
 type staleCache struct {
 	maxAge time.Duration
 
-	mu    sync.Mutex
-	seen  map[string]staleEntry
-	swept int
+	mu      sync.Mutex
+	at      time.Time // when the connection ended
+	entries map[localKey]entry
 }
 
-type staleEntry struct {
-	entry
-	at time.Time
-}
-
-// remember records what keys held now. An unchanged entry is rewritten
-// only once it is half as old as maxAge, to keep the lock short.
-func (s *staleCache) remember(keys []string, values []entry) {
-	now := time.Now()
+// dropped records the local cache's entries as the connection ends. A
+// later drop (a reconnection that failed again) keeps the older snapshot:
+// nothing newer was read from Redis in between, or it would be there too.
+func (s *staleCache) dropped(snap map[localKey]entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.seen == nil {
-		s.seen = map[string]staleEntry{}
+	if len(snap) == 0 && s.entries != nil && time.Since(s.at) <= s.maxAge {
+		return
 	}
-	for i, k := range keys {
-		if old, ok := s.seen[k]; ok && old.entry == values[i] && now.Sub(old.at) < s.maxAge/2 {
-			continue
-		}
-		s.seen[k] = staleEntry{entry: values[i], at: now}
-	}
-	if len(s.seen) > 2*s.swept+1024 {
-		for k, e := range s.seen {
-			if now.Sub(e.at) > s.maxAge {
-				delete(s.seen, k)
-			}
-		}
-		s.swept = len(s.seen)
-	}
+	s.at, s.entries = time.Now(), snap
 }
 
-// lookup returns what keys held when last read, if every one was read at
-// most maxAge ago.
-func (s *staleCache) lookup(keys []string, values []entry) bool {
-	now := time.Now()
+// lookup returns the entries of keys, if all are known and recent enough.
+func (s *staleCache) lookup(keys []localKey, values []entry) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.entries == nil || time.Since(s.at) > s.maxAge {
+		return false
+	}
 	for i, k := range keys {
-		e, ok := s.seen[k]
-		if !ok || now.Sub(e.at) > s.maxAge {
+		e, ok := s.entries[k]
+		if !ok {
 			return false
 		}
-		values[i] = e.entry
+		values[i] = e
 	}
 	return true
 }
@@ -72,10 +55,13 @@ func (staleError) Error() string {
 }
 
 // staleAnswer answers a check Redis failed from the last known state.
-func (r *Revoker) staleAnswer(keys []string, t jwtrot.TokenInfo) (bool, error) {
+func (r *Revoker) staleAnswer(keys []localKey, t jwtrot.TokenInfo) (bool, error) {
 	var values [2]entry
 	if !r.stale.lookup(keys, values[:len(keys)]) {
 		return false, staleError{}
 	}
-	return answer(keys, values[:len(keys)], t)
+	if t.Subject == "" {
+		return answer(entry{}, values[0], t)
+	}
+	return answer(values[0], values[1], t)
 }
