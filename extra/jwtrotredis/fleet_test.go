@@ -19,7 +19,7 @@ var topologies = []struct {
 	start func(testing.TB) []*server
 }{
 	{"single", func(t testing.TB) []*server { return []*server{startServer(t)} }},
-	{"cluster", startCluster},
+	{"cluster", func(t testing.TB) []*server { return startCluster(t) }},
 }
 
 // Eight instances, each with its own client, race on one N-use token with

@@ -148,13 +148,13 @@ func (s *server) info(section, field string) string {
 }
 
 // startCluster starts three masters and joins them into a cluster.
-func startCluster(t testing.TB) []*server {
+func startCluster(t testing.TB, extra ...string) []*server {
 	t.Helper()
 	requireTool(t, "redis-cli")
 	nodes := make([]*server, 3)
 	addrs := make([]string, 3)
 	for i := range nodes {
-		nodes[i] = startServer(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+		nodes[i] = startServer(t, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}, extra...)...)
 		addrs[i] = nodes[i].addr()
 	}
 	out, err := exec.Command("redis-cli", append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")...).CombinedOutput()
