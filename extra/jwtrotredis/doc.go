@@ -42,11 +42,21 @@
 //
 // A check that Redis has not answered within [WithTimeout] fails, and the
 // token is refused with [jwtrot.ErrRevocationCheck]: revocation fails
-// closed. A hung server's connection is dropped after the timeout plus a
-// second, so waiting calls do not pile up; the client reconnects by
-// itself, and correct answers resume when Redis returns, without
-// restarting anything. [WithServeStale] trades that for availability,
-// with a risk it documents.
+// closed. While the client redials, a check may also wait for the dial
+// timeout, which New sets to the same value: the bound is twice the
+// timeout. A hung server's connection is given up after the timeout plus a
+// second (rueidis's ConnWriteTimeout, which also paces its health pings),
+// so waiting calls do not pile up; the client reconnects by itself, and
+// correct answers resume when Redis returns, without restarting anything.
+// [WithServeStale] trades that for availability, with a risk it documents.
+//
+// Until the client gives a connection up, the answers cached through it
+// are still served: at once when the server closes it (a crash, a
+// restart), but a server that hangs without closing, or a network that
+// drops packets, leaves them in use for a few seconds (3.2 s measured
+// with a 100 ms timeout). During that time no write reaches that server
+// either; a cluster that fails over to a replica meanwhile can take
+// writes the cut-off client does not see until then.
 //
 // # Keys
 //
