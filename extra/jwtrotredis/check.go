@@ -54,9 +54,13 @@ func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 		cmds[i] = rueidis.CT(r.client.B().Get().Key(r.key(k.kind, k.name)).Cache(), r.localTTL)
 	}
 	e0 := r.local.epoch.Load()
-	ctx, cancel := r.bound(ctx)
-	res := r.client.DoMultiCache(ctx, cmds[:n]...)
-	cancel()
+	var res []rueidis.RedisResult
+	if err := r.within(ctx, func(ctx context.Context) { res = r.client.DoMultiCache(ctx, cmds[:n]...) }); err != nil {
+		if r.stale != nil {
+			return r.staleAnswer(keys[:n], t)
+		}
+		return false, err
+	}
 	var values [2]entry
 	for i := range n {
 		v, err := res[i].ToString()
@@ -101,12 +105,26 @@ func answer(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
 	return t.ID != "" && id.set, nil
 }
 
-// bound returns ctx limited to the timeout.
-func (r *Revoker) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && time.Until(d) <= r.timeout {
-		return ctx, func() {}
+// within calls f with ctx limited to the timeout, and returns when f does
+// or when that time is up, whichever comes first. rueidis honours the
+// context on most paths but not all (a call that finds its connection
+// being set up waits for the handshake, bounded only by ConnWriteTimeout),
+// so the bound is kept here: f runs in a goroutine of its own, which ends
+// when rueidis returns, at the latest ConnWriteTimeout later.
+func (r *Revoker) within(ctx context.Context, f func(context.Context)) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(ctx)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return context.WithTimeout(ctx, r.timeout)
 }
 
 // RevokeSubject revokes every token of subject issued before notBefore
@@ -143,10 +161,14 @@ func (r *Revoker) ConsumeUse(ctx context.Context, t jwtrot.TokenInfo) (bool, err
 	if t.ID == "" || t.MaxUses < 1 {
 		return false, nil
 	}
-	ctx, cancel := r.bound(ctx)
-	defer cancel()
 	until := t.Expires.Add(ClockMargin).Unix()
-	n, err := consumeUse.Exec(ctx, r.client, []string{r.key(kindUses, t.ID)}, []string{itoa(int64(t.MaxUses)), itoa(until)}).AsInt64()
+	var n int64
+	var err error
+	if werr := r.within(ctx, func(ctx context.Context) {
+		n, err = consumeUse.Exec(ctx, r.client, []string{r.key(kindUses, t.ID)}, []string{itoa(int64(t.MaxUses)), itoa(until)}).AsInt64()
+	}); werr != nil {
+		return false, werr
+	}
 	if err != nil {
 		return false, err
 	}

@@ -42,11 +42,11 @@
 //
 // A check that Redis has not answered within [WithTimeout] fails, and the
 // token is refused with [jwtrot.ErrRevocationCheck]: revocation fails
-// closed. While the client redials, a check may also wait for the dial
-// timeout, which New sets to the same value: the bound is twice the
-// timeout. A hung server's connection is given up after the timeout plus a
-// second (rueidis's ConnWriteTimeout, which also paces its health pings),
-// so waiting calls do not pile up; the client reconnects by itself, and
+// closed, and the caller waits no longer than the timeout whatever the
+// connection is doing. A hung server's connection is given up after the
+// timeout plus a second (rueidis's ConnWriteTimeout, which also paces its
+// health pings), so the calls still waiting on it in the background (one
+// goroutine each) end by then and do not pile up; the client reconnects by itself, and
 // correct answers resume when Redis returns, without restarting anything.
 // [WithServeStale] trades that for availability, with a risk it documents.
 //

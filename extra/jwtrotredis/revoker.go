@@ -60,9 +60,8 @@ func WithPrefix(p string) Option { return func(r *Revoker) { r.prefix = p } }
 
 // WithTimeout bounds each check (default [DefaultTimeout]): a check that
 // Redis has not answered by then fails, and the token is refused with
-// [jwtrot.ErrRevocationCheck]; while the client redials, the dial timeout
-// (the same, unless set in the rueidis.ClientOption) may add to it. A
-// caller's context with an earlier deadline bounds it sooner.
+// [jwtrot.ErrRevocationCheck]. A caller's context with an earlier
+// deadline bounds it sooner.
 func WithTimeout(d time.Duration) Option { return func(r *Revoker) { r.timeout = d } }
 
 // WithLocalTTL bounds how long an answer is kept in local memory (default
