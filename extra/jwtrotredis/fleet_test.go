@@ -42,7 +42,7 @@ func TestUsesRaceFleet(t *testing.T) {
 					t.Fatal(err)
 				}
 				var accepted, usedUp atomic.Int32
-				var other atomic.Value
+				var other atomic.Pointer[error]
 				var wg sync.WaitGroup
 				start := make(chan struct{})
 				for g := range instances * perInstance {
@@ -57,14 +57,14 @@ func TestUsesRaceFleet(t *testing.T) {
 						case errors.Is(err, jwtrot.ErrUsedUp):
 							usedUp.Add(1)
 						default:
-							other.Store(err)
+							other.Store(&err)
 						}
 					}()
 				}
 				close(start)
 				wg.Wait()
-				if err, _ := other.Load().(error); err != nil {
-					t.Fatalf("trial %d: %v", trial, err)
+				if err := other.Load(); err != nil {
+					t.Fatalf("trial %d: %v", trial, *err)
 				}
 				if accepted.Load() != uses || usedUp.Load() != instances*perInstance-uses {
 					t.Fatalf("trial %d: accepted %d, used up %d; want %d and %d", trial, accepted.Load(), usedUp.Load(), uses, instances*perInstance-uses)

@@ -228,7 +228,7 @@ func (s *suite) concurrent(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	const n = 32
 	var wg sync.WaitGroup
-	var failed atomic.Value
+	var failed atomic.Pointer[error]
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = random("jti-")
@@ -238,19 +238,19 @@ func (s *suite) concurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if err := stores[i%len(stores)].RevokeID(context.Background(), ids[i], now.Add(time.Hour)); err != nil {
-				failed.Store(err)
+				failed.Store(&err)
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			if _, err := stores[(i+1)%len(stores)].Revoked(context.Background(), info(random("sub-"), ids[(i+7)%n], now)); err != nil {
-				failed.Store(err)
+				failed.Store(&err)
 			}
 		}()
 	}
 	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		t.Fatalf("concurrent use: %v", err)
+	if err := failed.Load(); err != nil {
+		t.Fatalf("concurrent use: %v", *err)
 	}
 	for i := range n {
 		s.expect(t, stores, info("", ids[i], now), true, "a jti revoked concurrently")
@@ -380,7 +380,7 @@ func (s *suite) useCounterRace(t *testing.T) {
 		ti := info(random("sub-"), random("jti-"), time.Now())
 		ti.MaxUses = max
 		var accepted atomic.Int32
-		var failed atomic.Value
+		var failed atomic.Pointer[error]
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for g := range goroutines {
@@ -390,7 +390,7 @@ func (s *suite) useCounterRace(t *testing.T) {
 				<-start
 				ok, err := us[g%len(us)].ConsumeUse(context.Background(), ti)
 				if err != nil {
-					failed.Store(err)
+					failed.Store(&err)
 				}
 				if ok {
 					accepted.Add(1)
@@ -399,8 +399,8 @@ func (s *suite) useCounterRace(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		if err, _ := failed.Load().(error); err != nil {
-			t.Fatalf("ConsumeUse: %v", err)
+		if err := failed.Load(); err != nil {
+			t.Fatalf("ConsumeUse: %v", *err)
 		}
 		if n := accepted.Load(); n != max {
 			t.Fatalf("trial %d: %d goroutines racing on a %d-use token: accepted %d times", trial, goroutines, max, n)
