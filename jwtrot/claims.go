@@ -135,9 +135,10 @@ func (s *scanner) registered(name span) (string, error) {
 			return UsesClaim, nil
 		}
 		// An ASCII name can be a case variant only of a name as long. A
-		// non-ASCII one is compared in full below (K, the Kelvin sign,
-		// folds to k; ſ, the long s, to s).
-		if name.ascii && len(raw) != 3 && len(raw) != len(UsesClaim) {
+		// non-ASCII one has as many runes, at most three bytes each (K,
+		// the Kelvin sign, folds to k; ſ, the long s, to s).
+		if name.ascii && len(raw) != 3 && len(raw) != len(UsesClaim) ||
+			!name.ascii && (len(raw) < 3 || len(raw) > 3*len(UsesClaim)) {
 			return "", nil
 		}
 	}
