@@ -88,7 +88,8 @@ func (s *server) start() {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if reply, err := s.command("PING"); err == nil && reply == "+PONG" {
+		// A server with requirepass answers NOAUTH: it is up too.
+		if reply, err := s.command("PING"); err == nil && (reply == "+PONG" || strings.HasPrefix(reply, "-NOAUTH")) {
 			return
 		}
 		if time.Now().After(deadline) {
