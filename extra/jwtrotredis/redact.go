@@ -7,7 +7,9 @@ import (
 
 // String describes the Revoker by its key prefix only: its client holds
 // the server's credentials, which must never reach a log.
-func (r *Revoker) String() string { return "jwtrotredis.Revoker(prefix " + fmt.Sprintf("%q", r.prefix) + ")" }
+func (r *Revoker) String() string {
+	return "jwtrotredis.Revoker(prefix " + fmt.Sprintf("%q", r.prefix) + ")"
+}
 
 // GoString is String, for %#v.
 func (r *Revoker) GoString() string { return r.String() }
