@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -36,6 +37,8 @@ type server struct {
 	dir  string
 	args []string
 	cmd  *exec.Cmd
+	// exited is closed when cmd has exited.
+	exited chan struct{}
 }
 
 func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -67,44 +70,104 @@ func freePort(t testing.TB) int {
 }
 
 // startServer starts redis-server with extra configuration, stopped when
-// the test ends, even on failure.
+// the test ends, even on failure. A port taken between freePort and the
+// server's bind makes the server exit; it is then tried on another port.
 func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
 	requireTool(t, "redis-server")
-	s := &server{t: t, port: freePort(t), dir: t.TempDir()}
-	s.args = append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port), "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--maxmemory-policy", "noeviction",
-		"--logfile", filepath.Join(s.dir, "redis.log")}, extra...)
-	s.start()
+	s := &server{t: t, dir: t.TempDir()}
 	t.Cleanup(s.stop)
-	return s
+	for attempt := 0; ; attempt++ {
+		s.port = freePort(t)
+		s.args = append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port), "--dir", s.dir,
+			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--maxmemory-policy", "noeviction",
+			"--logfile", filepath.Join(s.dir, "redis.log")}, extra...)
+		if err := s.tryStart(); err == nil {
+			return s
+		} else if attempt == 4 {
+			t.Fatal(err)
+		}
+	}
 }
 
+// start starts the server again on its port, after kill.
 func (s *server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", s.args...)
-	if err := s.cmd.Start(); err != nil {
+	if err := s.tryStart(); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+func (s *server) tryStart() error {
+	s.cmd = exec.Command("redis-server", s.args...)
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	s.exited = make(chan struct{})
+	go func(cmd *exec.Cmd, exited chan struct{}) {
+		cmd.Wait()
+		close(exited)
+	}(s.cmd, s.exited)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		// A server with requirepass answers NOAUTH: it is up too.
-		if reply, err := s.command("PING"); err == nil && (reply == "+PONG" || strings.HasPrefix(reply, "-NOAUTH")) {
-			return
+		select {
+		case <-s.exited:
+			s.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			return fmt.Errorf("redis-server on %s exited:\n%s", s.addr(), log)
+		default:
+		}
+		// Our process, not another test's server on the same port; a
+		// server with requirepass answers NOAUTH, and is up too.
+		reply, err := s.command("PING")
+		if err == nil && strings.HasPrefix(reply, "-NOAUTH") {
+			return nil
+		}
+		if err == nil && reply == "+PONG" && s.pid() == s.cmd.Process.Pid {
+			return nil
 		}
 		if time.Now().After(deadline) {
+			s.kill()
 			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-			s.t.Fatalf("redis-server on %s did not start:\n%s", s.addr(), log)
+			return fmt.Errorf("redis-server on %s did not start:\n%s", s.addr(), log)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// pid returns the process_id the server on s's port reports, or 0.
+func (s *server) pid() int {
+	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
+	if err != nil {
+		return 0
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	fmt.Fprintf(c, "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+	br := bufio.NewReader(c)
+	head, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
+	body := make([]byte, n)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			pid, _ := strconv.Atoi(v)
+			return pid
+		}
+	}
+	return 0
 }
 
 // kill stops the server at once (SIGKILL), as a crash would.
 func (s *server) kill() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Kill()
-		s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
