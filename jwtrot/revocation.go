@@ -88,7 +88,9 @@ func (l *RevocationList) Revoked(_ context.Context, t TokenInfo) (bool, error) {
 
 // ConsumeUse implements [UseCounter]: it counts one use of the token t.ID
 // and reports whether at most t.MaxUses have been counted. The count is
-// kept until t.Expires.
+// kept until t.Expires. It counts in this process only: in a fleet where
+// every instance has its own list, an N-use token is accepted N times by
+// each instance.
 func (l *RevocationList) ConsumeUse(_ context.Context, t TokenInfo) (bool, error) {
 	if t.ID == "" || t.MaxUses < 1 {
 		return false, nil
