@@ -2,8 +2,10 @@ package jwtrot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -251,5 +253,42 @@ func TestUsesFailures(t *testing.T) {
 	list.RevokeID("other", f.clock.Now().Add(time.Minute))
 	if list.Len() != 1 {
 		t.Fatalf("%d entries after the N-use token expired; want 1", list.Len())
+	}
+}
+
+// The vectors of SPEC §5.4, shared with other implementations.
+func TestUsesVectors(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/uses.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct {
+			Payload string `json:"payload"`
+			Cap     int64  `json:"cap"`
+		} `json:"vectors"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) < 10 {
+		t.Fatalf("%d vectors", len(file.Vectors))
+	}
+	for _, v := range file.Vectors {
+		c, err := scanClaims([]byte(v.Payload))
+		switch {
+		case v.Cap == 0:
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s: %v, want ErrMalformed", v.Payload, err)
+			}
+		case v.Cap < 0:
+			if err != nil || c.hasUses {
+				t.Errorf("%s: %v, %v; want no cap", v.Payload, err, c.hasUses)
+			}
+		default:
+			if err != nil || !c.hasUses || c.uses != v.Cap {
+				t.Errorf("%s: %v, cap %d; want %d", v.Payload, err, c.uses, v.Cap)
+			}
+		}
 	}
 }
