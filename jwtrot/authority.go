@@ -36,6 +36,7 @@ type Authority struct {
 	aud       string
 	ids       bool
 	revoker   Revoker
+	uses      UseCounter
 	observe   func(Outcome)
 
 	windows *atomic.Pointer[windowSet] // a pointer, so an Authority value copies no lock
@@ -110,6 +111,7 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	a.uses = a.counter()
 	switch {
 	case a.ttl < 0:
 		return nil, fmt.Errorf("jwtrot: WithTTL(%v) is negative; give a positive lifetime, or 0 to require exp in every claims", a.ttl)
@@ -204,6 +206,7 @@ type TokenInfo struct {
 	ID       string    // jti, "" if absent
 	IssuedAt time.Time // iat
 	Expires  time.Time // exp
+	MaxUses  int       // the use cap of an N-use token (UsesClaim), 0 for others
 }
 
 // String describes the Authority by its public configuration and hides

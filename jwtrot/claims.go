@@ -38,6 +38,8 @@ type claimSet struct {
 	nAud                   int
 	audArray               bool
 	hasAud                 bool
+	uses                   int64 // the N-use cap (UsesClaim), if hasUses
+	hasUses                bool
 	last                   int // offset of the closing brace of the object
 	members                int // number of top-level members
 }
@@ -45,6 +47,10 @@ type claimSet struct {
 // registeredNames are the claims whose case variants are refused: a struct
 // decoder matches names case-insensitively and keeps the last value.
 var registeredNames = [...]string{"exp", "nbf", "iat", "iss", "sub", "aud", "jti"}
+
+// foldedNames are the names whose case variants are refused: the
+// registered claims and the use cap.
+var foldedNames = append(registeredNames[:], UsesClaim)
 
 // scanClaims validates p as one strict I-JSON object (RFC 7493: valid UTF-8,
 // no lone surrogate escapes, no two member names of any object equal under
@@ -106,6 +112,9 @@ func (s *scanner) member(c *claimSet, name span) error {
 	case "aud":
 		err = s.audience(c)
 		c.hasAud = true
+	case UsesClaim:
+		c.uses, err = s.useCap()
+		c.hasUses = true
 	default:
 		err = s.value(2)
 	}
@@ -122,13 +131,18 @@ func (s *scanner) registered(name span) (string, error) {
 				return r, nil // the constant: string(raw) would allocate
 			}
 		}
-		// A case variant of a three-letter ASCII name is three runes, at
-		// most three bytes each (K, the Kelvin sign, folds to k).
-		if len(raw) < 3 || len(raw) > 9 || name.ascii && len(raw) != 3 {
+		if string(raw) == UsesClaim {
+			return UsesClaim, nil
+		}
+		// An ASCII name can be a case variant only of a name as long. A
+		// non-ASCII one has as many runes, at most three bytes each (K,
+		// the Kelvin sign, folds to k; ſ, the long s, to s).
+		if name.ascii && len(raw) != 3 && len(raw) != len(UsesClaim) ||
+			!name.ascii && (len(raw) < 3 || len(raw) > 3*len(UsesClaim)) {
 			return "", nil
 		}
 	}
-	for _, r := range registeredNames {
+	for _, r := range foldedNames {
 		if s.equalString(name, r) {
 			return r, nil
 		}

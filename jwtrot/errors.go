@@ -73,6 +73,11 @@ var (
 	// error is in a [*CauseError]). errors.Is also matches
 	// jwt.ErrTokenInvalidClaims.
 	ErrInvalidClaims = newReason("invalid claims", "invalid_claims", jwt.ErrTokenInvalidClaims)
+	// ErrUsedUp: the token carries a use cap (an N-use token, SPEC §5.4)
+	// and every use has been consumed, or no [UseCounter] is configured to
+	// count them. Checked last: only a token that passed everything else
+	// consumes a use.
+	ErrUsedUp = newReason("no more uses", "used_up", nil)
 )
 
 // reasons lists every refusal reason, for tests and documentation.
@@ -82,7 +87,7 @@ var reasons = []*reason{
 	ErrWindowNotOpen.(*reason), ErrBadSignature.(*reason), ErrMissingClaim.(*reason),
 	ErrExpired.(*reason), ErrNotYetValid.(*reason), ErrIssuedInFuture.(*reason),
 	ErrTooOld.(*reason), ErrIssuer.(*reason), ErrAudience.(*reason), ErrRevoked.(*reason),
-	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason),
+	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason), ErrUsedUp.(*reason),
 }
 
 // A reason is the type of every refusal sentinel: a client phrase, a stable

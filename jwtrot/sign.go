@@ -47,6 +47,9 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 	if err != nil {
 		return "", &signError{err}
 	}
+	if err := a.checkUses(&c); err != nil {
+		return "", err
+	}
 	now := a.d.Now()
 	p, err = a.complete(p, &c, now)
 	if err != nil {

@@ -48,7 +48,8 @@ var rawURL = base64.RawURLEncoding.Strict()
 // no crit or other parameter beyond alg, kid, typ); one HMAC under the kid's
 // key; the claims (strict JSON; exp and iat required; exp after now; nbf and
 // iat not after now plus the skew; iat within the maximum age; iss and aud
-// when configured); the revocation check; the claims' own Validate method.
+// when configured); the revocation check; the claims' own Validate method;
+// last, for an N-use token ([UsesClaim]), one use consumed.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
 	res, err := a.verify(ctx, token, claims)
 	if err != nil {
@@ -137,14 +138,17 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 		IssuedAt: time.Unix(c.iat, 0),
 		Expires:  time.Unix(c.exp, 0),
 	}
-	if a.revoker != nil {
-		info := TokenInfo{IssuedAt: res.IssuedAt, Expires: res.Expires}
+	var info TokenInfo
+	if a.revoker != nil || c.hasUses {
+		info = TokenInfo{IssuedAt: res.IssuedAt, Expires: res.Expires, MaxUses: int(c.uses)}
 		if c.hasSub {
 			info.Subject = spanText(p, c.sub)
 		}
 		if c.hasJti {
 			info.ID = spanText(p, c.jti)
 		}
+	}
+	if a.revoker != nil {
 		revoked, err := a.revoker.Revoked(ctx, info)
 		if err != nil {
 			return Result{}, &CauseError{Reason: ErrRevocationCheck, Cause: err}
@@ -155,6 +159,11 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	}
 	if err := decodeClaims(p, &c, claims); err != nil {
 		return Result{}, err
+	}
+	if c.hasUses {
+		if err := a.consumeUse(ctx, info); err != nil {
+			return Result{}, err
+		}
 	}
 	if e.pos == rotation.Previous {
 		res.Resigned = resign(e.current, payload)

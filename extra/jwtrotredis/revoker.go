@@ -1,0 +1,173 @@
+package jwtrotredis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/redis/rueidis"
+)
+
+// Defaults of a [Revoker].
+const (
+	DefaultPrefix   = "jwtrot:"
+	DefaultTimeout  = 200 * time.Millisecond
+	DefaultLocalTTL = 30 * time.Second
+	// ClockMargin is how long entries outlive the tokens they cover, so
+	// that a verifier whose clock is behind the server's by up to this
+	// much still finds them.
+	ClockMargin = time.Minute
+)
+
+// A Revoker keeps revocations and the use counts of N-use tokens in Redis,
+// shared by every instance that opens one on the same server or cluster.
+// It is a [jwtrot.Revoker] and a [jwtrot.UseCounter]: give it to
+// [jwtrot.WithRevoker]. See the package guide.
+//
+// A Revoker is safe for concurrent use. Close it when done.
+type Revoker struct {
+	client   rueidis.Client
+	prefix   string
+	maxAge   time.Duration
+	timeout  time.Duration
+	localTTL time.Duration
+	local    *localCache
+	stale    *staleCache // nil unless WithServeStale
+	log      *slog.Logger
+	warnings []string
+
+	closeOnce sync.Once
+}
+
+var (
+	_ jwtrot.Revoker    = (*Revoker)(nil)
+	_ jwtrot.UseCounter = (*Revoker)(nil)
+)
+
+// An Option configures a [Revoker].
+type Option func(*Revoker)
+
+// WithPrefix sets the prefix of every key the Revoker reads and writes
+// (default [DefaultPrefix]), to share a server with other data or keep
+// several Authorities apart. It must not contain '{' or '}': a hash tag
+// would put every key in one cluster slot.
+func WithPrefix(p string) Option { return func(r *Revoker) { r.prefix = p } }
+
+// WithTimeout bounds each check (default [DefaultTimeout]): a check that
+// Redis has not answered by then fails, and the token is refused with
+// [jwtrot.ErrRevocationCheck]. A caller's context with an earlier
+// deadline bounds it sooner.
+func WithTimeout(d time.Duration) Option { return func(r *Revoker) { r.timeout = d } }
+
+// WithLocalTTL bounds how long an answer is kept in local memory (default
+// [DefaultLocalTTL]). Redis invalidates cached answers as soon as an entry
+// changes (server-assisted client-side caching), and the cache is dropped
+// when the connection breaks; the TTL is the bound should an invalidation
+// be lost some other way.
+func WithLocalTTL(d time.Duration) Option { return func(r *Revoker) { r.localTTL = d } }
+
+// WithServeStale makes a check that Redis fails answer from the last state
+// read from Redis for that subject and jti, if it was read at most d ago,
+// instead of refusing the token. It is off by default, and it is a risk: a
+// token revoked during the outage (or less than d before it, on another
+// instance) is accepted for up to d, and an N-use token is never served
+// stale. Use it only where availability outweighs a revocation taking
+// effect up to d late.
+func WithServeStale(d time.Duration) Option {
+	return func(r *Revoker) { r.stale = &staleCache{maxAge: d} }
+}
+
+// WithLogger sets where start-up warnings go (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(r *Revoker) { r.log = l } }
+
+// New connects to Redis with opt and returns a Revoker for tokens that live
+// at most maxAge (the Authority's maximum age: a subject's revocation is
+// kept that long). In opt, InitAddress is required; New sets, where they
+// are zero, the dial timeout to the check timeout and ConnWriteTimeout to
+// it plus a margin, so that a hung server is given up on and its
+// connection (with its cache) dropped.
+//
+// New checks the server's settings and logs a warning, also kept in
+// [Revoker.Warnings], if the server may evict keys (maxmemory-policy other
+// than noeviction: an evicted revocation is forgotten) or persists nothing
+// (a restart forgets every revocation).
+func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, opts ...Option) (*Revoker, error) {
+	r := &Revoker{prefix: DefaultPrefix, maxAge: maxAge, timeout: DefaultTimeout, localTTL: DefaultLocalTTL, log: slog.Default()}
+	for _, o := range opts {
+		o(r)
+	}
+	switch {
+	case len(opt.InitAddress) == 0:
+		return nil, errors.New("jwtrotredis: no Redis address: set InitAddress in the rueidis.ClientOption")
+	case maxAge <= 0:
+		return nil, fmt.Errorf("jwtrotredis: maximum age %v is not positive: pass the Authority's maximum age", maxAge)
+	case strings.ContainsAny(r.prefix, "{}"):
+		return nil, errors.New("jwtrotredis: the key prefix holds '{' or '}': a hash tag would put every key in one cluster slot; choose a prefix without braces")
+	case r.timeout <= 0:
+		return nil, fmt.Errorf("jwtrotredis: timeout %v is not positive: checks must be bounded", r.timeout)
+	case r.localTTL <= 0:
+		return nil, fmt.Errorf("jwtrotredis: local TTL %v is not positive", r.localTTL)
+	case r.stale != nil && r.stale.maxAge <= 0:
+		return nil, fmt.Errorf("jwtrotredis: serve-stale duration %v is not positive", r.stale.maxAge)
+	}
+	r.local = &localCache{prefix: r.prefix, ttl: r.localTTL, max: DefaultLocalEntries}
+	if r.stale != nil {
+		r.local.onDrop = r.stale.dropped
+	}
+	if opt.OnInvalidations != nil {
+		return nil, errors.New("jwtrotredis: the rueidis.ClientOption sets OnInvalidations, which the Revoker needs for its own cache; leave it unset")
+	}
+	opt.OnInvalidations = r.local.invalidate
+	if opt.Dialer.Timeout == 0 {
+		opt.Dialer.Timeout = r.timeout
+	}
+	if opt.ConnWriteTimeout == 0 {
+		opt.ConnWriteTimeout = r.timeout + time.Second
+	}
+	c, err := rueidis.NewClient(opt)
+	if err != nil {
+		return nil, fmt.Errorf("jwtrotredis: connecting: %w", err)
+	}
+	r.client = c
+	r.warnings = r.checkServer(ctx)
+	for _, w := range r.warnings {
+		r.log.Warn("jwtrotredis: " + w)
+	}
+	return r, nil
+}
+
+// Warnings returns the problems New found in the server's settings.
+func (r *Revoker) Warnings() []string { return append([]string(nil), r.warnings...) }
+
+// Close closes the connections and stops every goroutine the Revoker
+// started. Checks made after Close fail.
+func (r *Revoker) Close() error {
+	r.closeOnce.Do(r.client.Close)
+	return nil
+}
+
+// checkServer reads the eviction and persistence settings of every node.
+// A server that refuses CONFIG (some managed services) is not warned about.
+func (r *Revoker) checkServer(ctx context.Context) []string {
+	var out []string
+	for addr, node := range r.client.Nodes() {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conf, err := node.Do(ctx, node.B().ConfigGet().Parameter("maxmemory-policy", "save", "appendonly").Build()).AsStrMap()
+		cancel()
+		if err != nil {
+			continue
+		}
+		if p := conf["maxmemory-policy"]; p != "noeviction" {
+			out = append(out, fmt.Sprintf("%s has maxmemory-policy %s: under memory pressure it may evict revocations, which are then forgotten; set maxmemory-policy noeviction", addr, p))
+		}
+		if conf["save"] == "" && conf["appendonly"] == "no" {
+			out = append(out, addr+" persists nothing (no save points, appendonly no): a restart forgets every revocation; enable appendonly or save points")
+		}
+	}
+	return out
+}
