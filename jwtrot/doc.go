@@ -82,8 +82,21 @@
 //
 // [WithRevoker] consults a [Revoker] after the signature and claims pass;
 // [RevocationList] is an in-memory one with per-subject "not before" and
-// per-jti entries that expire with the tokens they cover. [WithObserver]
-// receives every [Outcome], never the token.
+// per-jti entries that expire with the tokens they cover. A fleet shares
+// one store instead: the module github.com/jwtrot/jwtrot/extra/jwtrotredis
+// keeps revocations in Redis or Redis Cluster, answering "not revoked" from
+// a local cache the server invalidates. Package revokertest checks any
+// Revoker against the contract. A failing store refuses the token
+// ([ErrRevocationCheck]): revocation fails closed.
+//
+// An N-use token carries the claim [UsesClaim] (set it in the claims you
+// sign; 1 makes a one-time token, for password resets and login links) and
+// is accepted at most that many times across the fleet: each acceptance
+// consumes a use through a [UseCounter] ([WithUseCounter], or a Revoker
+// that is also one, as RevocationList and the Redis store are), as the very
+// last check, and the next is refused with [ErrUsedUp].
+//
+// [WithObserver] receives every [Outcome], never the token.
 //
 // SPEC.md in the repository specifies the derivation, the kid and the header
 // byte by byte, for implementations in other languages.
