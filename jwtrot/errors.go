@@ -54,6 +54,10 @@ var (
 	// ErrRevocationCheck: the revocation checker failed; the token is
 	// refused, since it could not be shown not to be revoked.
 	ErrRevocationCheck = errors.New("jwtrot: revocation check failed")
+	// ErrKeyUnavailable: the kid's window is acceptable but its key could
+	// not be derived: the root is held in a module that has not answered
+	// for that window (see rotation.NewExternalRoot). Fail closed.
+	ErrKeyUnavailable = rotation.ErrKeyUnavailable
 	// ErrInvalidClaims: the claims' own Validate method refused them
 	// (jwt.ClaimsValidator), or they do not decode into the claims type.
 	ErrInvalidClaims = jwt.ErrTokenInvalidClaims
@@ -71,6 +75,7 @@ var reasons = []struct {
 	{ErrUnknownKeyID, "unknown key id"},
 	{ErrWindowRetired, "key window retired"},
 	{ErrWindowNotOpen, "key window not open yet"},
+	{ErrKeyUnavailable, "signing key unavailable"},
 	{ErrBadSignature, "bad signature"},
 	{ErrMissingClaim, "required claim missing"},
 	{ErrExpired, "token expired"},

@@ -42,6 +42,9 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", err
 	}
 	e := &a.windowsAt(now).entries[0] // the first root's current window
+	if e.key == nil {
+		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
+	}
 	out := e.startToken(base64.RawURLEncoding.EncodedLen(len(p)))
 	return e.seal(base64.RawURLEncoding.AppendEncode(out, p)), nil
 }

@@ -142,7 +142,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	if err := decodeClaims(p, &c, claims); err != nil {
 		return Result{}, err
 	}
-	if e.pos == rotation.Previous {
+	if e.pos == rotation.Previous && e.current.key != nil {
 		res.Resigned = resign(e.current, payload)
 	}
 	return res, nil
@@ -159,6 +159,9 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 		if e.pos == rotation.Next && ws.end.Sub(now) > a.skew {
 			return nil, ErrWindowNotOpen
 		}
+		if e.key == nil {
+			return nil, ErrKeyUnavailable
+		}
 		return e, nil
 	}
 	kid, err := a.readHeader(header)
@@ -169,9 +172,12 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 		return nil, err
 	}
 	for i := range ws.entries {
-		if e := &ws.entries[i]; e.key.ID() == kid {
+		if e := &ws.entries[i]; e.key != nil && e.key.ID() == kid {
 			return e, nil
 		}
+	}
+	if ws.missing {
+		return nil, ErrKeyUnavailable
 	}
 	// VerificationKey and the window set disagree only if they were given
 	// different instants; both had now.
