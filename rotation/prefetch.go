@@ -145,11 +145,27 @@ func (d *Deriver) startPrefetch() error {
 // the traffic.
 func (d *Deriver) run(ctx context.Context) {
 	defer close(d.pf.done)
-	timer := time.NewTimer(maxSleep)
+	// NewDeriver has just derived what is needed now: sleep first.
+	timer := time.NewTimer(min(d.nextDue(d.clock.Now()), maxSleep))
 	defer timer.Stop()
 	backoff, failing := time.Duration(0), false
 	limit := min(maxBackoff, max(d.length/8, minBackoff))
 	for {
+	sleep:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+				break sleep
+			case <-d.pf.poke:
+				if failing {
+					continue // keep to the backoff
+				}
+				timer.Stop() // since Go 1.23 no stale tick can remain
+				break sleep
+			}
+		}
 		attempt, cancel := context.WithTimeout(ctx, d.timeout)
 		err := d.Prefetch(attempt)
 		cancel()
@@ -171,21 +187,6 @@ func (d *Deriver) run(ctx context.Context) {
 			wait = d.nextDue(d.clock.Now())
 		}
 		timer.Reset(min(wait, maxSleep))
-	sleep:
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-				break sleep
-			case <-d.pf.poke:
-				if failing {
-					continue // keep to the backoff
-				}
-				timer.Stop() // since Go 1.23 no stale tick can remain
-				break sleep
-			}
-		}
 	}
 }
 
