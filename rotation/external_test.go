@@ -310,3 +310,15 @@ func loadVectorsForTest(t *testing.T) []vector {
 }
 
 func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+// TestFingerprintVectors pins the fingerprints SPEC.md §8 gives (checked
+// independently with Python's hmac module while writing it).
+func TestFingerprintVectors(t *testing.T) {
+	for id, want := range map[string]string{"main": "71d3ddd0d187c907", "r-2026_x": "f5ae68f155db915a"} {
+		for _, r := range []*Root{mustRoot(t, id, vecRoots()[id]), func() *Root { r, _ := externalTwin(t, id, vecRoots()[id]); return r }()} {
+			if got, err := r.Fingerprint(context.Background()); err != nil || got != want {
+				t.Fatalf("%s (external %v): fingerprint %s, SPEC says %s (%v)", id, r.External(), got, want, err)
+			}
+		}
+	}
+}
