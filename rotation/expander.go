@@ -133,6 +133,10 @@ func ExpandHMAC(ctx context.Context, mac func(ctx context.Context, msg []byte) (
 	out := make([]byte, 0, 2*sha256.Size)
 	var t []byte
 	for i := byte(1); len(out) < n; i++ {
+		if err := ctx.Err(); err != nil {
+			clear(out)
+			return nil, err
+		}
 		msg := make([]byte, 0, len(t)+len(info)+1)
 		msg = append(append(append(msg, t...), info...), i)
 		var err error

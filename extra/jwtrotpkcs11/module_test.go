@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jwtrot/jwtrot/rotation"
+	"github.com/jwtrot/jwtrot/rotation/expandertest"
 	"github.com/miekg/pkcs11"
 )
 
@@ -205,4 +206,16 @@ func TestOpenRefuses(t *testing.T) {
 	if s := fmt.Sprintf("%v %+v %#v", m, m, env); strings.Contains(s, pin) {
 		t.Fatal("the PIN shows in a printed Module or Config")
 	}
+}
+
+// TestConformance runs rotation's Expander suite on a module holding an
+// imported PRK.
+func TestConformance(t *testing.T) {
+	cfg := newToken(t, "main")
+	root, _ := rotation.NewRoot("main", []byte("0123456789abcdef0123456789abcdef-conformance"))
+	if err := Import(cfg, root); err != nil {
+		t.Fatal(err)
+	}
+	prk, _ := root.ExportPRK()
+	expandertest.Run(t, openModule(t, cfg), prk)
 }
