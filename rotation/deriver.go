@@ -70,7 +70,9 @@ const cacheSlots = 4
 // of roots. The first root issues; every root verifies. Keys are derived
 // once and kept in a small per-root cache of recent windows.
 //
-// A Deriver is safe for concurrent use.
+// A Deriver is safe for concurrent use. One whose roots include an external
+// root ([NewExternalRoot]) runs a goroutine that derives keys ahead of need;
+// stop it with [Deriver.Close].
 type Deriver struct {
 	roots   []*Root
 	alg     Algorithm
