@@ -97,7 +97,11 @@ func newWorldAt(b testing.TB, signAt, at time.Time) *world {
 		b.Fatal(err)
 	}
 	d, a := authority(fixedClock(at))
-	return &world{clock: fixedClock(at), d: d, a: a, token: tok, key: signD.SigningKey(signAt).Bytes()}
+	sk, err := signD.SigningKey(signAt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &world{clock: fixedClock(at), d: d, a: a, token: tok, key: sk.Bytes()}
 }
 
 func (w *world) keyfunc(*jwt.Token) (any, error) { return w.key, nil }

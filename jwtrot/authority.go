@@ -145,11 +145,16 @@ type windowSet struct {
 	index   int64     // the current window's index
 	end     time.Time // the start of the next window
 	entries []windowEntry
+	// missing is set when a key was unavailable (a root held in a module
+	// that has not derived it); the set is then rebuilt once the Deriver
+	// has derived more keys than derived.
+	missing bool
+	derived int64
 }
 
 type windowEntry struct {
-	header  string // base64url of the canonical header
-	key     *rotation.Key
+	header  string        // base64url of the canonical header
+	key     *rotation.Key // nil if unavailable
 	pos     rotation.Position
 	current *windowEntry // the same root's current-window entry
 }
@@ -158,17 +163,18 @@ type windowEntry struct {
 // building it on the first call in each window.
 func (a *Authority) windowsAt(now time.Time) *windowSet {
 	w := a.d.WindowAt(now)
-	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() {
+	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && (!ws.missing || ws.derived == a.d.Derivations()) {
 		return ws
 	}
 	roots := a.d.Roots()
-	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots))}
+	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), derived: a.d.Derivations()}
 	for _, id := range roots {
 		// Current first: it is what most tokens carry.
 		cur := len(ws.entries)
 		for _, pos := range []rotation.Position{rotation.Current, rotation.Previous, rotation.Next} {
-			k := a.d.KeyAt(id, now.Add(time.Duration(pos)*w.Length()))
-			ws.entries = append(ws.entries, windowEntry{header: encodedHeader(a.alg, k.ID()), key: k, pos: pos})
+			k, err := a.d.KeyAt(id, now.Add(time.Duration(pos)*w.Length()))
+			ws.missing = ws.missing || err != nil
+			ws.entries = append(ws.entries, windowEntry{header: encodedHeader(a.alg, rotation.KeyID(id, w.Index()+int64(pos))), key: k, pos: pos})
 		}
 		for i := cur; i < cur+3; i++ {
 			ws.entries[i].current = &ws.entries[cur]

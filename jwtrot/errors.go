@@ -73,6 +73,11 @@ var (
 	// error is in a [*CauseError]). errors.Is also matches
 	// jwt.ErrTokenInvalidClaims.
 	ErrInvalidClaims = newReason("invalid claims", "invalid_claims", jwt.ErrTokenInvalidClaims)
+	// ErrKeyUnavailable: the key of the token's window could not be derived
+	// (a root held in an external module that did not answer in time): a
+	// server-side failure, not the token's. errors.Is also matches
+	// rotation.ErrKeyUnavailable.
+	ErrKeyUnavailable = newReason("signing key unavailable", "key_unavailable", rotation.ErrKeyUnavailable)
 	// ErrUsedUp: the token carries a use cap (an N-use token, SPEC §5.4)
 	// and every use has been consumed, or no [UseCounter] is configured to
 	// count them. Checked last: only a token that passed everything else
@@ -87,7 +92,7 @@ var reasons = []*reason{
 	ErrWindowNotOpen.(*reason), ErrBadSignature.(*reason), ErrMissingClaim.(*reason),
 	ErrExpired.(*reason), ErrNotYetValid.(*reason), ErrIssuedInFuture.(*reason),
 	ErrTooOld.(*reason), ErrIssuer.(*reason), ErrAudience.(*reason), ErrRevoked.(*reason),
-	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason), ErrUsedUp.(*reason),
+	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason), ErrKeyUnavailable.(*reason), ErrUsedUp.(*reason),
 }
 
 // A reason is the type of every refusal sentinel: a client phrase, a stable

@@ -47,7 +47,13 @@ func newFixtureWith(t testing.TB, ropts []rotation.Option, opts ...Option) *fixt
 }
 
 // keyAt returns the key of root "main" for the window containing t.
-func (f *fixture) keyAt(t time.Time) *rotation.Key { return f.d.KeyAt("main", t) }
+func (f *fixture) keyAt(t time.Time) *rotation.Key {
+	k, err := f.d.KeyAt("main", t)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // craft builds a token from a raw header and payload, MACed with key (nil
 // for a fixed garbage signature).

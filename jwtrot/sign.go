@@ -56,6 +56,9 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", err
 	}
 	e := &a.windowsAt(now).entries[0] // the first root's current window
+	if e.key == nil {
+		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
+	}
 	n := base64.RawURLEncoding.EncodedLen(len(p))
 	if size := len(e.header) + 1 + n + 1 + base64.RawURLEncoding.EncodedLen(a.alg.KeySize()); size > a.maxSize {
 		return "", fmt.Errorf("%w: the token would be %d bytes, over the size cap of %d (WithMaxSize)", ErrSign, size, a.maxSize)

@@ -165,7 +165,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 			return Result{}, err
 		}
 	}
-	if e.pos == rotation.Previous {
+	if e.pos == rotation.Previous && e.current.key != nil {
 		res.Resigned = resign(e.current, payload)
 	}
 	return res, nil
@@ -182,6 +182,9 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 		if e.pos == rotation.Next && ws.end.Sub(now) > a.skew {
 			return nil, ErrWindowNotOpen
 		}
+		if e.key == nil {
+			return nil, ErrKeyUnavailable
+		}
 		return e, nil
 	}
 	kid, err := a.readHeader(header)
@@ -192,9 +195,12 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 		return nil, fromRotation(err)
 	}
 	for i := range ws.entries {
-		if e := &ws.entries[i]; e.key.ID() == kid {
+		if e := &ws.entries[i]; e.key != nil && e.key.ID() == kid {
 			return e, nil
 		}
+	}
+	if ws.missing {
+		return nil, ErrKeyUnavailable
 	}
 	// VerificationKey and the window set disagree only if they were given
 	// different instants; both had now.
@@ -204,7 +210,7 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 // fromRotation turns an error of package rotation about a kid into this
 // package's reason, which errors.Is also matches with the rotation one.
 func fromRotation(err error) error {
-	for _, r := range [...]error{ErrUnknownKeyID, ErrWindowRetired, ErrWindowNotOpen} {
+	for _, r := range [...]error{ErrUnknownKeyID, ErrWindowRetired, ErrWindowNotOpen, ErrKeyUnavailable} {
 		if errors.Is(err, r.(*reason).alias) {
 			return r
 		}

@@ -1,8 +1,7 @@
 package rotation
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,23 +22,15 @@ var ErrPurpose = errors.New("rotation: purpose must be 1 to 64 printable ASCII c
 // DeriveKey returns the key of one window: HKDF-SHA256 (RFC 5869) with the
 // root secret as input keying material, an empty salt, and the info string
 // that [Info] returns, expanded to alg.KeySize() bytes. It is the pure
-// function behind [Deriver]; SPEC.md states it byte by byte.
+// function behind [Deriver]; SPEC.md states it byte by byte. For an external
+// root ([NewExternalRoot]) it asks the module, and fails with
+// [ErrKeyUnavailable] when the module does.
 func DeriveKey(root *Root, alg Algorithm, purpose string, length time.Duration, index int64) ([]byte, error) {
 	info, err := Info(alg, purpose, length, index)
 	if err != nil {
 		return nil, err
 	}
-	return expand(root, alg, info), nil
-}
-
-// expand is the HKDF-SHA256 step every window key goes through.
-func expand(root *Root, alg Algorithm, info []byte) []byte {
-	key, err := hkdf.Key(sha256.New, root.secret.b, nil, string(info), alg.KeySize())
-	if err != nil {
-		// hkdf.Key fails only for a key longer than 255 hash outputs.
-		panic("rotation: " + err.Error())
-	}
-	return key
+	return root.expand(context.Background(), info, alg.KeySize())
 }
 
 // Info returns the HKDF info string for one window key:

@@ -1,9 +1,11 @@
 package rotation
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +70,9 @@ const cacheSlots = 4
 // of roots. The first root issues; every root verifies. Keys are derived
 // once and kept in a small per-root cache of recent windows.
 //
-// A Deriver is safe for concurrent use.
+// A Deriver is safe for concurrent use. One whose roots include an external
+// root ([NewExternalRoot]) runs a goroutine that derives keys ahead of need;
+// stop it with [Deriver.Close].
 type Deriver struct {
 	roots   []*Root
 	alg     Algorithm
@@ -82,6 +86,15 @@ type Deriver struct {
 
 	caches      []keyCache
 	derivations *atomic.Int64 // a pointer, so a Deriver value copies no lock
+
+	// Roots held in a module (NewExternalRoot) are derived off the request
+	// path by a goroutine the Deriver owns (prefetch.go).
+	external bool
+	lead     time.Duration
+	leadSet  bool
+	timeout  time.Duration
+	logger   *slog.Logger
+	pf       *prefetcher
 }
 
 type keyCache struct {
@@ -118,12 +131,19 @@ func WithClock(c Clock) Option { return func(d *Deriver) { d.clock = c } }
 
 // NewDeriver returns a Deriver over roots, the first of which issues. Root ids
 // must be distinct.
+//
+// If any root is external ([NewExternalRoot]), NewDeriver derives the
+// previous, current and next windows' keys of those roots before it returns
+// (each attempt bounded by [WithDeriveTimeout]) and fails if the module does
+// not answer, then starts a goroutine that derives every later window ahead
+// of its start ([WithPrefetchLead]); [Deriver.Close] stops it.
 func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	d := &Deriver{
 		alg:     HS256,
 		purpose: DefaultPurpose,
 		length:  DefaultWindow,
 		clock:   SystemClock,
+		timeout: DefaultDeriveTimeout,
 
 		derivations: new(atomic.Int64),
 	}
@@ -165,6 +185,12 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	d.roots = append([]*Root(nil), roots...)
 	d.prefix = infoPrefix(d.alg, d.purpose, d.seconds)
 	d.caches = make([]keyCache, len(roots))
+	for _, r := range roots {
+		d.external = d.external || r.ext != nil
+	}
+	if err := d.startPrefetch(); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -196,31 +222,45 @@ func (d *Deriver) Roots() []string {
 func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.seconds) }
 
 // SigningKey returns the issuing root's key for the window that contains t.
-// After the first call for a window it does not allocate.
-func (d *Deriver) SigningKey(t time.Time) *Key {
+// After the first call for a window it does not allocate. It fails only for
+// an external root, with [ErrKeyUnavailable], when that window's key has not
+// been derived: see [Deriver.KeyAt].
+func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
 	return d.key(0, windowAt(t, d.seconds))
 }
 
 // KeyAt returns the key of the root named rootID for the window that
-// contains t, or nil if no root has that id. It serves the caller's own
-// choice of window (re-signing under the root that verified a token, or
+// contains t, or [ErrKeyID] if no root has that id. It serves the caller's
+// own choice of window (re-signing under the root that verified a token, or
 // preparing the next window); a key id from a token goes through
 // [Deriver.VerificationKey] instead.
-func (d *Deriver) KeyAt(rootID string, t time.Time) *Key {
+//
+// A root in memory derives a missing key on the spot. An external root's
+// keys are derived only in the background, for the previous, current and
+// next windows of the Deriver's clock: KeyAt never waits for the module, and
+// returns [ErrKeyUnavailable] at once for any window not derived yet (and
+// wakes the background derivation).
+func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
 	for i, r := range d.roots {
 		if r.id == rootID {
 			return d.key(i, windowAt(t, d.seconds))
 		}
 	}
-	return nil
+	return nil, ErrKeyID
 }
+
+// Derivations returns the number of window keys derived so far. It changes
+// whenever a new key becomes available, so a caller that built something
+// from the keys of a window while one was unavailable knows when to rebuild.
+func (d *Deriver) Derivations() int64 { return d.derivations.Load() }
 
 // VerificationKey returns the key named by kid if its window is acceptable
 // at t: the previous window, the current one, or the next one when t is
 // within the skew of its start. It refuses any other key id before deriving
 // anything: [ErrKeyID] for a key id that is not the canonical spelling of a
 // known root and an index, [ErrWindowRetired] for an older window and
-// [ErrWindowNotOpen] for a later one.
+// [ErrWindowNotOpen] for a later one; [ErrKeyUnavailable] for an acceptable
+// window of an external root whose key has not been derived.
 func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, error) {
 	rootID, index, err := parseKeyID(kid)
 	if err != nil {
@@ -241,7 +281,11 @@ func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, erro
 	if err != nil {
 		return nil, 0, err
 	}
-	return d.key(root, Window{index: index, seconds: d.seconds}), pos, nil
+	k, err := d.key(root, Window{index: index, seconds: d.seconds})
+	if err != nil {
+		return nil, 0, err
+	}
+	return k, pos, nil
 }
 
 // position places the window with the given index relative to cur, the
@@ -260,25 +304,38 @@ func (d *Deriver) position(cur Window, index int64, t time.Time) (Position, erro
 	return 0, ErrWindowNotOpen
 }
 
-// key returns the key of roots[root] for window w, deriving it on a miss.
-func (d *Deriver) key(root int, w Window) *Key {
+// key returns the key of roots[root] for window w. On a miss it derives the
+// key of a root in memory; for an external root it wakes the background
+// derivation and returns ErrKeyUnavailable without waiting.
+func (d *Deriver) key(root int, w Window) (*Key, error) {
+	slot := &d.caches[root].slots[uint64(w.index)%cacheSlots]
+	if k := slot.Load(); k != nil && k.window.index == w.index {
+		return k, nil
+	}
+	if d.roots[root].ext != nil {
+		d.pf.wake()
+		return nil, ErrKeyUnavailable
+	}
+	return d.fill(context.Background(), root, w)
+}
+
+// fill derives and caches the key of roots[root] for window w unless it is
+// cached already. Derivations of one root are serialised.
+func (d *Deriver) fill(ctx context.Context, root int, w Window) (*Key, error) {
 	c := &d.caches[root]
 	slot := &c.slots[uint64(w.index)%cacheSlots]
-	if k := slot.Load(); k != nil && k.window.index == w.index {
-		return k
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if k := slot.Load(); k != nil && k.window.index == w.index {
-		return k
+		return k, nil
 	}
-	k := newKey(d.roots[root], d.alg, w, d.derive(root, w.index))
+	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(w.index))
+	secret, err := d.roots[root].expand(ctx, info, d.alg.KeySize())
+	if err != nil {
+		return nil, fmt.Errorf("%w (window %d)", err, w.index)
+	}
+	k := newKey(d.roots[root], d.alg, w, secret)
 	slot.Store(k)
-	return k
-}
-
-func (d *Deriver) derive(root int, index int64) []byte {
 	d.derivations.Add(1)
-	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(index))
-	return expand(d.roots[root], d.alg, info)
+	return k, nil
 }

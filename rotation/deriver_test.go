@@ -2,6 +2,7 @@ package rotation
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,7 +31,7 @@ func TestIndependentDeriversAgree(t *testing.T) {
 	a, _ := NewDeriver([]*Root{mustRoot(t, "main", secret)})
 	b, _ := NewDeriver([]*Root{mustRoot(t, "main", append([]byte(nil), secret...))})
 	at := testEpoch
-	ka, kb := a.SigningKey(at), b.SigningKey(at)
+	ka, kb := mustKey(a.SigningKey(at)), mustKey(b.SigningKey(at))
 	if !bytes.Equal(ka.secret.b, kb.secret.b) || ka.ID() != kb.ID() {
 		t.Fatal("two derivers from one root disagree")
 	}
@@ -172,7 +173,7 @@ func TestSeveralRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d.SigningKey(testEpoch).RootID(); got != "new" {
+	if got := mustKey(d.SigningKey(testEpoch)).RootID(); got != "new" {
 		t.Fatalf("signing root = %q; want the first, %q", got, "new")
 	}
 	idx := d.WindowAt(testEpoch).Index()
@@ -184,7 +185,10 @@ func TestSeveralRoots(t *testing.T) {
 	if !bytes.Equal(old.secret.b, want) {
 		t.Fatal("fallback root's key is not derived from the fallback root")
 	}
-	if d.KeyAt("old", testEpoch) != old || d.KeyAt("gone", testEpoch) != nil {
+	if k, err := d.KeyAt("old", testEpoch); k != old || err != nil {
+		t.Fatal("KeyAt does not find the root by id")
+	}
+	if k, err := d.KeyAt("gone", testEpoch); k != nil || !errors.Is(err, ErrKeyID) {
 		t.Fatal("KeyAt does not find the root by id")
 	}
 	// Removing the old root kills its keys.
@@ -231,7 +235,7 @@ func TestOneDerivationPerWindow(t *testing.T) {
 
 func TestKeyRedacts(t *testing.T) {
 	d := newTestDeriver(t)
-	k := d.SigningKey(testEpoch)
+	k := mustKey(d.SigningKey(testEpoch))
 	out := fmt.Sprintf("%v %+v %#v %s %x %q", k, k, k, k, k, k) + k.String() + k.GoString()
 	assertNoSecret(t, out, k.secret.b)
 	if len(k.Fingerprint()) != 8 {
@@ -245,7 +249,7 @@ func TestKeyRedacts(t *testing.T) {
 }
 
 func TestKeyMAC(t *testing.T) {
-	k := newTestDeriver(t).SigningKey(testEpoch)
+	k := mustKey(newTestDeriver(t).SigningKey(testEpoch))
 	msg := []byte("header.payload")
 	mac := k.AppendMAC(nil, msg)
 	if len(mac) != 32 || !k.Verify(msg, mac) {
@@ -283,6 +287,15 @@ func BenchmarkDerive(b *testing.B) {
 	d := newTestDeriver(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		d.derive(0, 12345)
+		d.caches[0].slots[12345%cacheSlots].Store(nil)
+		d.fill(context.Background(), 0, Window{index: 12345, seconds: d.seconds})
 	}
+}
+
+// mustKey returns k, panicking on err: for roots in memory, which cannot fail.
+func mustKey(k *Key, err error) *Key {
+	if err != nil {
+		panic(err)
+	}
+	return k
 }

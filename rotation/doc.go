@@ -28,6 +28,33 @@
 // Most programs use package jwtrot, which signs and verifies JWTs with these
 // keys, and never call this package beyond building a Deriver.
 //
+// # Roots held in a security module
+//
+// A root in memory ([NewRoot], [RootFromFile]) is exposed to anything that
+// can read the process's memory. [NewExternalRoot] instead takes an
+// [Expander], something that computes HKDF-Expand under the root's PRK
+// without revealing it: a hardware or cloud security module
+// (github.com/jwtrot/jwtrot/extra/jwtrotpkcs11 for PKCS#11). The keys are
+// the very keys the root in memory gives (SPEC.md §8), so a fleet can move
+// one instance at a time, and [Root.Fingerprint] shows which root a process
+// runs with, either way. Use it when a memory dump, a core file or a
+// debugger on a production host is a credible threat; the cost is a module
+// to run and a few tens of microseconds per window key, off the request
+// path.
+//
+// A Deriver over an external root never calls the module on a request.
+// [NewDeriver] derives the previous, current and next windows' keys first
+// (failing if the module does not answer, so a wrong PIN or label stops the
+// start), then a goroutine derives each next window's key ahead of its start
+// ([WithPrefetchLead]; by default as soon as the current window starts) and
+// retries with exponential backoff when the module fails, logging why
+// ([WithLogger]). Meanwhile the keys already derived keep serving. A window
+// whose key is still missing when it is needed is refused at once with
+// [ErrKeyUnavailable]: fail closed, never wait. Close the Deriver
+// ([Deriver.Close]) to stop the goroutine; for roots in memory Close does
+// nothing and nothing runs in the background. [Deriver.Prefetch] runs one
+// round by hand, for a readiness probe.
+//
 // # Rotating roots
 //
 // Roots change rarely and by hand. To introduce a new root, deploy it

@@ -22,7 +22,10 @@ func Example() {
 		panic(err)
 	}
 
-	key := d.SigningKey(d.Now())
+	key, err := d.SigningKey(d.Now())
+	if err != nil {
+		panic(err) // only for a root held in a module (NewExternalRoot)
+	}
 	w := key.Window()
 	fmt.Println("window:", w.Index(), w.Start().Format(time.TimeOnly), "to", w.End().Format(time.TimeOnly))
 	fmt.Println("kid:", key.ID())

@@ -39,7 +39,8 @@ var (
 // A Root redacts itself when printed or logged, by pointer or by value.
 type Root struct {
 	id     string
-	secret *material
+	secret *material // nil for a root held elsewhere
+	ext    Expander  // nil for a root held in memory; see NewExternalRoot
 }
 
 // NewRoot returns a root named id holding a copy of secret. It refuses secrets

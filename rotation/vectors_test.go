@@ -160,7 +160,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k := d.SigningKey(at)
+			k := mustKey(d.SigningKey(at))
 			if k.ID() != v.Kid || hex.EncodeToString(k.secret.b) != v.KeyHex {
 				t.Fatalf("Deriver gives %s", k.ID())
 			}

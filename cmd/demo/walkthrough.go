@@ -88,7 +88,10 @@ func (e *env) walkthrough() error {
 	out("  %-9s %-10s %-10s %-14s %s", "index", "start", "end", "kid", "key fingerprint")
 	cur := d.WindowAt(demoStart)
 	for w := cur.Prev(); w.Index() <= cur.Index()+2; w = w.Next() {
-		k := d.KeyAt("main", w.Start())
+		k, err := d.KeyAt("main", w.Start())
+		if err != nil {
+			return err
+		}
 		mark := " "
 		if w == cur {
 			mark = "*"
@@ -106,7 +109,11 @@ func (e *env) walkthrough() error {
 	if err != nil {
 		return err
 	}
-	step(1, "alice logs in: token signed in window %d, kid %s, exp %s", cur.Index(), d.SigningKey(mock.Now()).ID(), hm(mock.Now().Add(time.Hour)))
+	sk, err := d.SigningKey(mock.Now())
+	if err != nil {
+		return err
+	}
+	step(1, "alice logs in: token signed in window %d, kid %s, exp %s", cur.Index(), sk.ID(), hm(mock.Now().Add(time.Hour)))
 
 	mock.Set(demoStart.Add(3 * time.Minute))
 	res, err := verify(tok)
