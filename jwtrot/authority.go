@@ -86,14 +86,37 @@ func WithRevoker(r Revoker) Option { return func(a *Authority) { a.revoker = r }
 func WithObserver(f func(Outcome)) Option { return func(a *Authority) { a.observe = f } }
 
 // An Outcome is what an observer learns of one verification.
+//
+// Every field is of low cardinality or bounded, fit for a metrics label,
+// except KeyID (it names the window: unbounded over time) and Err.
 type Outcome struct {
+	// Code is "" for an accepted token, else the refusal's stable machine
+	// name ([Code]): "expired", "window_retired", "bad_signature", ...
+	Code string
 	// Position is the window the token verified in; meaningless when Err
 	// is set.
 	Position rotation.Position
-	// KeyID is the kid the token verified under, "" when Err is set.
+	// Purpose is the Deriver's purpose label.
+	Purpose string
+	// RootID is the id of the root whose key checked the token, "" when the
+	// token was refused before a key was chosen. Never a secret.
+	RootID string
+	// KeyID is the kid the token verified under, "" when Err is set. It
+	// names the window: do not use it as a metrics label.
 	KeyID string
 	// Resigned reports whether a re-signed token was handed back.
 	Resigned bool
+	// Duration is how long the verification took, on the monotonic clock
+	// (not the Deriver's clock), the observer's own time excluded.
+	Duration time.Duration
+	// StoreConsulted reports whether the revocation store ([Revoker]) or the
+	// use counter ([UseCounter]) was asked about the token; StoreFailed
+	// whether it answered with an error (the token is then refused with
+	// [ErrRevocationCheck]).
+	StoreConsulted, StoreFailed bool
+	// KeySourceFailed reports whether the key of the token's window could
+	// not be had from the root's module ([ErrKeyUnavailable]).
+	KeySourceFailed bool
 	// Err is nil for an accepted token, else the refusal (see [Reason]).
 	Err error
 }

@@ -336,6 +336,38 @@ func TestObserver(t *testing.T) {
 	if !errors.Is(got[2].Err, ErrMalformed) || got[2].KeyID != "" {
 		t.Errorf("third %+v", got[2])
 	}
+	for i, o := range got {
+		if o.Purpose != "access" || o.Duration <= 0 || o.StoreConsulted || o.StoreFailed || o.KeySourceFailed {
+			t.Errorf("outcome %d: %+v", i, o)
+		}
+	}
+	if got[0].Code != "" || got[0].RootID != "main" || got[2].Code != "malformed" || got[2].RootID != "" {
+		t.Errorf("codes and roots: %+v", got)
+	}
+
+	// The store: consulted, and failing.
+	var last Outcome
+	fail := false
+	g := newFixture(t, WithObserver(func(o Outcome) { last = o }), WithRevoker(revokerFunc(func(context.Context, TokenInfo) (bool, error) {
+		if fail {
+			return false, errors.New("down")
+		}
+		return false, nil
+	})))
+	tok, _ = g.a.Sign(jwt.RegisteredClaims{})
+	g.a.Verify(ctx, tok, nil)
+	if !last.StoreConsulted || last.StoreFailed || last.Code != "" {
+		t.Errorf("store up: %+v", last)
+	}
+	fail = true
+	g.a.Verify(ctx, tok, nil)
+	if !last.StoreConsulted || !last.StoreFailed || last.Code != "revocation_check_failed" {
+		t.Errorf("store down: %+v", last)
+	}
+	g.a.Verify(ctx, tok[:len(tok)-2]+"AA", nil)
+	if last.StoreConsulted || last.Code != "bad_signature" || last.RootID != "main" {
+		t.Errorf("bad signature: %+v", last)
+	}
 }
 
 func TestSeveralRootsResignUnderSameRoot(t *testing.T) {

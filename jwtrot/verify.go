@@ -51,18 +51,42 @@ var rawURL = base64.RawURLEncoding.Strict()
 // when configured); the revocation check; the claims' own Validate method;
 // last, for an N-use token ([UsesClaim]), one use consumed.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
-	res, err := a.verify(ctx, token, claims)
+	var start time.Time
+	if a.observe != nil {
+		start = time.Now() // monotonic; only when someone looks
+	}
+	var tr trace
+	res, err := a.verify(ctx, token, claims, &tr)
 	if err != nil {
 		zeroClaims(claims)
 		res = Result{}
 	}
-	if a.observe != nil {
-		a.observe(Outcome{Position: res.Position, KeyID: res.KeyID, Resigned: res.Resigned != "", Err: err})
+	if a.observe == nil {
+		return res, err
 	}
+	a.observe(Outcome{
+		Code:            Code(err),
+		Position:        res.Position,
+		Purpose:         a.d.Purpose(),
+		RootID:          tr.rootID,
+		KeyID:           res.KeyID,
+		Resigned:        res.Resigned != "",
+		Duration:        time.Since(start),
+		StoreConsulted:  tr.store,
+		StoreFailed:     tr.store && errors.Is(err, ErrRevocationCheck),
+		KeySourceFailed: errors.Is(err, ErrKeyUnavailable),
+		Err:             err,
+	})
 	return res, err
 }
 
-func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+// trace is what verify tells the observer beyond its result.
+type trace struct {
+	rootID string // the root whose key was chosen
+	store  bool   // the revocation store or use counter was asked
+}
+
+func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims, tr *trace) (Result, error) {
 	if err := checkClaimsValue(claims); err != nil {
 		return Result{}, err
 	}
@@ -102,6 +126,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 	if err != nil {
 		return Result{}, err
 	}
+	tr.rootID = e.key.RootID()
 
 	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.KeySize()) {
 		return Result{}, errSigLength
@@ -149,6 +174,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 		}
 	}
 	if a.revoker != nil {
+		tr.store = true
 		revoked, err := a.revoker.Revoked(ctx, info)
 		if err != nil {
 			return Result{}, &CauseError{Reason: ErrRevocationCheck, Cause: err}
@@ -161,6 +187,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims)
 		return Result{}, err
 	}
 	if c.hasUses {
+		tr.store = tr.store || a.uses != nil
 		if err := a.consumeUse(ctx, info); err != nil {
 			return Result{}, err
 		}
