@@ -185,3 +185,13 @@ func Code(err error) string {
 	}
 	return "other"
 }
+
+// Codes returns the machine name of every refusal reason, in a fixed order:
+// the values a metrics label fed by [Code] can take, besides "other".
+func Codes() []string {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r.code
+	}
+	return codes
+}
