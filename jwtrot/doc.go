@@ -78,6 +78,32 @@
 // MapClaims, a struct passed by value) is refused with [ErrInvalidClaims]
 // before any other work; a nil interface asks for no claims.
 //
+// # Reason codes
+//
+// [Code] gives each refusal a stable machine name, [Reason] a phrase for
+// clients; [Codes] lists them. The table (also in SPEC.md §6.1):
+//
+//   - too_large: token too large
+//   - malformed: malformed token
+//   - unsupported_algorithm: unsupported algorithm
+//   - unsupported_header: unsupported header parameter
+//   - unknown_key_id: unknown key id
+//   - window_retired: key window retired
+//   - window_not_open: key window not open yet
+//   - key_unavailable: signing key unavailable
+//   - bad_signature: bad signature
+//   - missing_claim: required claim missing
+//   - expired: token expired
+//   - not_yet_valid: token not valid yet
+//   - issued_in_future: token issued in the future
+//   - too_old: token too old
+//   - wrong_issuer: wrong issuer
+//   - wrong_audience: wrong audience
+//   - revoked: token revoked
+//   - revocation_check_failed: revocation check failed
+//   - invalid_claims: invalid claims
+//   - used_up: no more uses
+//
 // # Revocation and metrics
 //
 // [WithRevoker] consults a [Revoker] after the signature and claims pass;

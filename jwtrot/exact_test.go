@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -482,5 +484,32 @@ func TestMessagesHaveOnePrefix(t *testing.T) {
 	_, err = f.a.Verify(context.Background(), "a.b", nil)
 	if !strings.HasPrefix(err.Error(), "jwtrot: ") || strings.Count(err.Error(), "jwtrot:") != 1 {
 		t.Errorf("Verify: %v", err)
+	}
+}
+
+// TestCodesDocumented: SPEC.md §6.1 lists every reason with its code and
+// phrase, and nothing else.
+func TestCodesDocumented(t *testing.T) {
+	spec, err := os.ReadFile("../SPEC.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(spec)
+	i, j := strings.Index(s, "### 6.1 Reasons"), strings.Index(s, "## 7. ")
+	if i < 0 || j < i {
+		t.Fatal("SPEC.md has no §6.1 before §7")
+	}
+	rows := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([^|]+) \\|").FindAllStringSubmatch(s[i:j], -1)
+	documented := map[string]string{}
+	for _, r := range rows {
+		documented[r[1]] = strings.TrimSpace(r[2])
+	}
+	if len(documented) != len(reasons) {
+		t.Errorf("SPEC §6.1 lists %d codes; jwtrot has %d", len(documented), len(reasons))
+	}
+	for _, r := range reasons {
+		if documented[r.code] != r.phrase {
+			t.Errorf("code %s: SPEC says %q; jwtrot says %q", r.code, documented[r.code], r.phrase)
+		}
 	}
 }
