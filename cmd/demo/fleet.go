@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -8,12 +9,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/jwtrot/jwtrot/extra/jwtrotprom"
 	"github.com/jwtrot/jwtrot/httpauth"
 	"github.com/jwtrot/jwtrot/internal/demoserver"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // offsetClock is the real clock shifted by a fixed offset: an instance whose
@@ -23,10 +28,11 @@ type offsetClock time.Duration
 func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
 
 func (e *env) fleet(args []string) error {
-	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D]")
+	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
 	f.fs.DurationVar(&f.window, "window", 2*time.Second, "window `length`, whole seconds")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
+	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -49,6 +55,17 @@ func (e *env) fleet(args []string) error {
 		return err
 	}
 	skew := min(30*time.Second, f.window/4)
+	var reg *prometheus.Registry
+	var obs *jwtrotprom.Observer
+	if *metrics {
+		reg = prometheus.NewRegistry()
+		if obs, err = jwtrotprom.New(reg); err != nil {
+			return err
+		}
+		if err := obs.ObserveRoots(context.Background(), rotation.DefaultPurpose, []*rotation.Root{root}); err != nil {
+			return err
+		}
+	}
 	type inst struct {
 		url    string
 		offset time.Duration
@@ -64,7 +81,11 @@ func (e *env) fleet(args []string) error {
 		if err != nil {
 			return err
 		}
-		a, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour))
+		opts := []jwtrot.Option{jwtrot.WithTTL(time.Hour)}
+		if obs != nil {
+			opts = append(opts, jwtrot.WithObserver(obs.Observe))
+		}
+		a, err := jwtrot.New(d, opts...)
 		if err != nil {
 			return err
 		}
@@ -122,9 +143,55 @@ func (e *env) fleet(args []string) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
-	fmt.Fprintf(e.stdout, "%d requests, %d refreshes, %d refusals\n", requests, refreshes, refusals)
+	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", requests, plural(requests, "request"), refreshes, plural(refreshes, "refresh"), refusals, plural(refusals, "refusal"))
 	if refusals > 0 {
 		return errors.New("the fleet refused a valid session")
+	}
+	if reg != nil {
+		// One tampered token, so that a refusal shows among the counters.
+		req, _ := http.NewRequest("GET", insts[0].url+"/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok[:len(tok)-2]+"AA")
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		return printMetrics(e, reg)
+	}
+	return nil
+}
+
+// plural returns word, or its plural for n other than 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	if strings.HasSuffix(word, "h") {
+		return word + "es"
+	}
+	return word + "s"
+}
+
+// printMetrics prints the fleet's jwtrot counters, one series a line.
+func printMetrics(e *env, reg *prometheus.Registry) error {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "metrics (every instance together; jwtrot_verification_duration_seconds omitted):")
+	for _, mf := range mfs {
+		if mf.GetType() == dto.MetricType_HISTOGRAM {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"=\""+l.GetValue()+"\"")
+			}
+			v := m.GetCounter().GetValue()
+			if mf.GetType() == dto.MetricType_GAUGE {
+				v = m.GetGauge().GetValue()
+			}
+			fmt.Fprintf(e.stdout, "  %s{%s} %g\n", mf.GetName(), strings.Join(labels, ","), v)
+		}
 	}
 	return nil
 }
