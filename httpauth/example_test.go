@@ -67,5 +67,5 @@ func Example_server() {
 	// GET /me: 200 map[subject:alice]
 	// POST /transfer: 200 map[transferred_by:alice]
 	// GET /me: 200 map[subject:alice] (refreshed token sent)
-	// POST /transfer: 401 map[] Bearer realm="api", error="invalid_token", error_description="token too old for this resource"
+	// POST /transfer: 401 map[] Bearer realm="api", error="insufficient_user_authentication", error_description="a more recent authentication is required", max_age="300" (refreshed token sent)
 }

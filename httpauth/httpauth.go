@@ -1,6 +1,6 @@
 // Package httpauth is net/http middleware that verifies jwtrot tokens,
 // hands re-signed tokens back to the client, and explains refusals the way
-// RFC 6750 says to.
+// RFC 6750 and RFC 9470 say to.
 //
 // # Use
 //
@@ -9,22 +9,32 @@
 // so it fits net/http's ServeMux, chi, gorilla/mux or anything that takes a
 // handler:
 //
-//	mw, err := httpauth.New(auth)
+//	mw, err := httpauth.New(auth, httpauth.WithClaims(func() jwt.Claims { return new(httpauth.ScopedClaims) }))
 //	mux.Handle("GET /api/", mw.Handler(api))
 //	mux.Handle("POST /api/transfer", mw.Require(httpauth.Policy{MaxAge: 5 * time.Minute, Scopes: []string{"transfer"}})(transfer))
 //
-// Handlers read the verified claims with [ClaimsFrom].
+// Handlers read the verified claims with [ClaimsFrom]. Mistakes are caught
+// when the middleware or the route is built, not on every request: New
+// refuses a WithClaims that does not return a new pointer; Require panics,
+// as http.ServeMux does for a bad pattern, on a negative MaxAge or on
+// Scopes with a claims type that has none.
 //
 // # Tokens in, tokens out
 //
 // The token comes from the Authorization header as a Bearer token (RFC 6750
-// §2.1) or, with [WithCookie], from a cookie for browser sessions. When a
-// token verified in the previous window, the re-signed token goes back before
-// the handler writes anything: in the [DefaultRefreshHeader] response header
-// (see [WithRefreshHeader]) or, in cookie mode, as a fresh cookie (HttpOnly,
-// Secure, SameSite, Max-Age until the token's exp). Such responses also get
-// Cache-Control: no-store. A browser client on another origin can read the
-// header only if CORS exposes it: add it to Access-Control-Expose-Headers.
+// §2.1) or, with [WithCookie], from a cookie for browser sessions (an
+// Authorization header of another scheme, such as Basic, does not hide the
+// cookie; two cookies of the session's name are refused, since one may have
+// been tossed in by a sibling domain). When a token verified in the
+// previous window, the re-signed token goes back the way the token came,
+// before the handler writes anything and whatever the route's policy then
+// decides: in the [DefaultRefreshHeader] response header (see
+// [WithRefreshHeader]) for a Bearer token, as a fresh cookie (HttpOnly,
+// Secure, SameSite, Max-Age until the token's exp) for a cookie. Such
+// responses also get Cache-Control: no-store. A browser client on another
+// origin can read the header only if CORS exposes it: add it to
+// Access-Control-Expose-Headers. CORS preflight requests pass through
+// unauthenticated ([WithPreflight]).
 //
 // # Refusals
 //
@@ -32,9 +42,14 @@
 // with no error code (RFC 6750 §3.1). A refused token gets 401 with
 // error="invalid_token" and an error_description naming the reason ("token
 // expired", "key window retired", "bad signature", ...; see
-// [jwtrot.Reason]), never the token. A token that does not meet a route's
-// scopes gets 403 with error="insufficient_scope". [WithJSONErrors] adds a
-// JSON body. Nothing about the token is logged.
+// [jwtrot.Reason]), never the token; a refused session cookie is cleared.
+// A route demanding a fresher login than the token's gets 401 with RFC
+// 9470's error="insufficient_user_authentication" and max_age; a token
+// without a route's scopes gets 403 with error="insufficient_scope" and the
+// scope needed (RFC 6750 §3). When the revocation store or the root's
+// module fails, the server is at fault, not the token: 503 with
+// Retry-After, so clients keep their token. [WithJSONErrors] adds a JSON
+// body to every refusal. Nothing about the token is logged.
 package httpauth
 
 import (
@@ -43,7 +58,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +79,9 @@ type Middleware struct {
 	header    string
 	cookie    *http.Cookie // template; nil for Bearer tokens only
 	jsonBody  bool
+	preflight bool // pass CORS preflight requests through
 	newClaims func() jwt.Claims
+	scoped    bool // newClaims' type has a Scopes method
 }
 
 // An Option configures a [Middleware].
@@ -89,6 +108,13 @@ func WithCookie(name string, sameSite http.SameSite) Option {
 // {"error":"invalid_token","error_description":"token expired"}.
 func WithJSONErrors() Option { return func(m *Middleware) { m.jsonBody = true } }
 
+// WithPreflight sets whether CORS preflight requests (OPTIONS with an
+// Access-Control-Request-Method header, which browsers send without
+// credentials) pass through to the handler unauthenticated (default true),
+// so a CORS handler behind the middleware can answer them. With false they
+// are refused like any request without a token.
+func WithPreflight(pass bool) Option { return func(m *Middleware) { m.preflight = pass } }
+
 // WithClaims sets the claims type handlers receive: newClaims returns a new
 // pointer (default: a new *jwt.RegisteredClaims, the fastest to decode).
 // Routes that require scopes need a type with a Scopes method, such as
@@ -102,7 +128,7 @@ func New(auth *jwtrot.Authority, opts ...Option) (*Middleware, error) {
 	if auth == nil {
 		return nil, errors.New("httpauth: nil Authority")
 	}
-	m := &Middleware{auth: auth, realm: "api", header: DefaultRefreshHeader,
+	m := &Middleware{auth: auth, realm: "api", header: DefaultRefreshHeader, preflight: true,
 		newClaims: func() jwt.Claims { return new(jwt.RegisteredClaims) }}
 	for _, o := range opts {
 		o(m)
@@ -117,8 +143,13 @@ func New(auth *jwtrot.Authority, opts ...Option) (*Middleware, error) {
 		return nil, fmt.Errorf("httpauth: %q is not a valid cookie name", m.cookie.Name)
 	}
 	if m.newClaims == nil {
-		return nil, errors.New("httpauth: nil claims constructor")
+		return nil, errors.New("httpauth: WithClaims(nil): give a function returning a new claims pointer, such as func() jwt.Claims { return new(MyClaims) }")
 	}
+	sample := m.newClaims()
+	if v := reflect.ValueOf(sample); sample == nil || v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil, fmt.Errorf("httpauth: WithClaims returns %T, not a new non-nil pointer: return new(T) or &T{}, so that each request decodes into its own claims", sample)
+	}
+	_, m.scoped = sample.(interface{ Scopes() []string })
 	return m, nil
 }
 
@@ -138,7 +169,23 @@ type Policy struct {
 func (m *Middleware) Handler(next http.Handler) http.Handler { return m.Require(Policy{})(next) }
 
 // Require returns middleware that verifies each request's token and applies p.
+// It panics, as http.ServeMux does for a bad pattern, on a policy no token
+// could meet or that would be ignored: a negative MaxAge, or Scopes with a
+// claims type that has no Scopes method (use WithClaims with a type such as
+// [ScopedClaims]).
 func (m *Middleware) Require(p Policy) func(http.Handler) http.Handler {
+	if p.MaxAge < 0 {
+		panic(fmt.Sprintf("httpauth: Policy.MaxAge %v is negative; use 0 for no limit", p.MaxAge))
+	}
+	if len(p.Scopes) > 0 && !m.scoped {
+		panic("httpauth: Policy.Scopes needs a claims type with a Scopes() []string method: add httpauth.WithClaims(func() jwt.Claims { return new(httpauth.ScopedClaims) }) to New")
+	}
+	for _, s := range p.Scopes {
+		if s == "" || strings.ContainsAny(s, " \"\\") {
+			panic(fmt.Sprintf("httpauth: Policy.Scopes has %q, which is not a scope token (RFC 6749 §3.3)", s))
+		}
+	}
+	p.Scopes = slices.Clone(p.Scopes)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			m.serve(w, r, next, &p)
@@ -147,74 +194,109 @@ func (m *Middleware) Require(p Policy) func(http.Handler) http.Handler {
 }
 
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, p *Policy) {
-	tok, err := m.token(r)
+	if m.preflight && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		next.ServeHTTP(w, r) // a CORS preflight carries no credentials
+		return
+	}
+	tok, fromCookie, err := m.token(r)
 	if err != nil {
-		m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error())
+		m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
 		return
 	}
 	if tok == "" {
-		m.refuse(w, http.StatusUnauthorized, "", "")
+		m.refuse(w, http.StatusUnauthorized, "", "", "")
 		return
 	}
 	claims := m.newClaims()
 	res, err := m.auth.Verify(r.Context(), tok, claims)
 	if err != nil {
-		m.refuse(w, http.StatusUnauthorized, "invalid_token", jwtrot.Reason(err))
+		if errors.Is(err, jwtrot.ErrRevocationCheck) || errors.Is(err, jwtrot.ErrKeyUnavailable) {
+			// The server failed, not the token: the client should retry,
+			// not drop its token.
+			w.Header().Set("Retry-After", "1")
+			m.refuse(w, http.StatusServiceUnavailable, "temporarily_unavailable", jwtrot.Reason(err), "")
+			return
+		}
+		if fromCookie && m.cookie != nil {
+			m.clearCookie(w) // a refused session cookie is of no more use
+		}
+		m.refuse(w, http.StatusUnauthorized, "invalid_token", jwtrot.Reason(err), "")
 		return
 	}
+	// The token itself verified: its refresh goes back whatever the route
+	// decides, the way the token came, or the session would be retired.
+	if res.Resigned != "" {
+		m.sendRefreshed(w, res, fromCookie)
+	}
 	if p.MaxAge > 0 && m.auth.Deriver().Now().Sub(res.IssuedAt) > p.MaxAge {
-		m.refuse(w, http.StatusUnauthorized, "invalid_token", "token too old for this resource")
+		// RFC 9470: the token is fine, the authentication too old here.
+		m.refuse(w, http.StatusUnauthorized, "insufficient_user_authentication", "a more recent authentication is required",
+			`, max_age="`+strconv.FormatInt(int64(p.MaxAge/time.Second), 10)+`"`)
 		return
 	}
 	if p.Audience != "" {
 		aud, _ := claims.GetAudience()
 		if !slices.Contains(aud, p.Audience) {
-			m.refuse(w, http.StatusUnauthorized, "invalid_token", "wrong audience")
+			m.refuse(w, http.StatusUnauthorized, "invalid_token", "wrong audience", "")
 			return
 		}
 	}
 	if len(p.Scopes) > 0 {
-		sc, ok := claims.(interface{ Scopes() []string })
-		if !ok || !containsAll(sc.Scopes(), p.Scopes) {
-			m.refuse(w, http.StatusForbidden, "insufficient_scope", "insufficient scope")
+		sc := claims.(interface{ Scopes() []string }) // checked by Require
+		if !containsAll(sc.Scopes(), p.Scopes) {
+			m.refuse(w, http.StatusForbidden, "insufficient_scope", "insufficient scope", `, scope="`+strings.Join(p.Scopes, " ")+`"`)
 			return
 		}
-	}
-	if res.Resigned != "" {
-		m.sendRefreshed(w, res)
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 }
 
 var errTwoTokens = errors.New("more than one Authorization header")
 
-// token finds the request's token: "" when there is none.
-func (m *Middleware) token(r *http.Request) (string, error) {
+var errTwoCookies = errors.New("more than one session cookie")
+
+// token finds the request's token, "" when there is none, and whether it
+// came from the session cookie. A Bearer Authorization header wins over the
+// cookie; another scheme (Basic, say) does not hide the cookie.
+func (m *Middleware) token(r *http.Request) (tok string, fromCookie bool, err error) {
 	auth := r.Header["Authorization"] // canonical already: no lookup work
 	switch len(auth) {
 	case 0:
-		if m.cookie != nil {
-			if c, err := r.Cookie(m.cookie.Name); err == nil {
-				return c.Value, nil
-			}
-		}
-		return "", nil
 	case 1:
+		// RFC 6750 §2.1: "Bearer" (any case), one or more spaces, the token.
+		v := auth[0]
+		if len(v) >= 7 && v[6] == ' ' && strings.EqualFold(v[:6], "Bearer") {
+			return strings.TrimLeft(v[7:], " "), false, nil
+		}
 	default:
-		return "", errTwoTokens
+		return "", false, errTwoTokens
 	}
-	// RFC 6750 §2.1: "Bearer" (any case), one or more spaces, the token.
-	v := auth[0]
-	if len(v) < 7 || v[6] != ' ' || !strings.EqualFold(v[:6], "Bearer") {
-		return "", nil // another scheme: no Bearer token here
+	if m.cookie == nil {
+		return "", false, nil
 	}
-	return strings.TrimLeft(v[7:], " "), nil
+	var found []*http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == m.cookie.Name {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return found[0].Value, true, nil
+	}
+	// Two cookies of one name: one may have been tossed in by a sibling
+	// domain; which the browser sent first says nothing.
+	return "", false, errTwoCookies
 }
 
-func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result) {
+// sendRefreshed hands the re-signed token back the way the token came: the
+// refresh header for a Bearer token, the cookie for a cookie.
+func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result, fromCookie bool) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	if m.cookie == nil {
+	if !fromCookie || m.cookie == nil {
 		h.Set(m.header, res.Resigned)
 		return
 	}
@@ -224,18 +306,31 @@ func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result) {
 	http.SetCookie(w, &c)
 }
 
-// refuse writes a 400, 401 or 403 with its WWW-Authenticate challenge.
-func (m *Middleware) refuse(w http.ResponseWriter, status int, code, description string) {
-	challenge := `Bearer realm="` + m.realm + `"`
-	if code != "" {
-		challenge += `, error="` + code + `", error_description="` + description + `"`
-	}
+// clearCookie tells the browser to drop the session cookie.
+func (m *Middleware) clearCookie(w http.ResponseWriter) {
+	c := *m.cookie
+	c.Value, c.MaxAge = "", -1
+	http.SetCookie(w, &c)
+}
+
+// refuse writes a 400, 401, 403 or 503; the 4xx with its WWW-Authenticate
+// challenge, extra appended to it (", scope=..." or ", max_age=...").
+func (m *Middleware) refuse(w http.ResponseWriter, status int, code, description, extra string) {
 	h := w.Header()
-	h.Set("WWW-Authenticate", challenge)
+	if status != http.StatusServiceUnavailable {
+		challenge := `Bearer realm="` + m.realm + `"`
+		if code != "" {
+			challenge += `, error="` + code + `", error_description="` + description + `"` + extra
+		}
+		h.Set("WWW-Authenticate", challenge)
+	}
 	h.Set("Cache-Control", "no-store")
-	if !m.jsonBody || code == "" {
+	if !m.jsonBody {
 		w.WriteHeader(status)
 		return
+	}
+	if code == "" {
+		code, description = "missing_token", "no bearer token in the request"
 	}
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -261,8 +356,38 @@ type ScopedClaims struct {
 	Scope string `json:"scope,omitempty"`
 }
 
-// Scopes returns the scope claim split on spaces.
-func (c *ScopedClaims) Scopes() []string { return strings.Fields(c.Scope) }
+// Scopes returns the scope claim split on U+0020 spaces, the only separator
+// RFC 6749 §3.3 allows (a tab or another space character is part of a
+// scope, which then matches nothing).
+func (c *ScopedClaims) Scopes() []string {
+	var out []string
+	for s := range strings.SplitSeq(c.Scope, " ") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// UnmarshalJSON reads the claims with the scope taken from the member named
+// exactly "scope" (RFC 7519 compares names exactly; encoding/json alone
+// would also take "Scope", "SCOPE" or "ſcope"), and resets the scope of a
+// reused value.
+func (c *ScopedClaims) UnmarshalJSON(b []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return err
+	}
+	c.RegisteredClaims = jwt.RegisteredClaims{}
+	if err := json.Unmarshal(b, &c.RegisteredClaims); err != nil {
+		return err
+	}
+	c.Scope = ""
+	if raw, ok := members["scope"]; ok {
+		return json.Unmarshal(raw, &c.Scope)
+	}
+	return nil
+}
 
 func containsAll(have, want []string) bool {
 	for _, s := range want {
