@@ -95,9 +95,16 @@ func WithRealm(realm string) Option { return func(m *Middleware) { m.realm = rea
 func WithRefreshHeader(name string) Option { return func(m *Middleware) { m.header = name } }
 
 // WithCookie makes the middleware read the token from the cookie name when
-// the request has no Authorization header, and send re-signed tokens as that
-// cookie: HttpOnly, Secure, with the given SameSite mode and Path "/", and a
-// Max-Age that ends at the token's exp.
+// the request has no Bearer Authorization header, and send re-signed tokens
+// as that cookie: HttpOnly, Secure, with the given SameSite mode, Path "/"
+// and no Domain, and a Max-Age that ends at the token's exp. Name it with
+// the "__Host-" prefix ("__Host-session"): browsers then refuse the cookie
+// unless it is Secure, for Path "/" and for this host only, so a sibling
+// subdomain cannot plant one. Prefer http.SameSiteLaxMode or Strict;
+// SameSiteNoneMode sends the cookie on cross-site requests and is refused
+// unless the name has that prefix (and then needs CSRF protection).
+// [Middleware.SetSessionCookie] and [Middleware.ClearSessionCookie] set and
+// clear it at login and logout.
 func WithCookie(name string, sameSite http.SameSite) Option {
 	return func(m *Middleware) {
 		m.cookie = &http.Cookie{Name: name, Path: "/", HttpOnly: true, Secure: true, SameSite: sameSite}
@@ -141,6 +148,9 @@ func New(auth *jwtrot.Authority, opts ...Option) (*Middleware, error) {
 	}
 	if m.cookie != nil && !validToken(m.cookie.Name) {
 		return nil, fmt.Errorf("httpauth: %q is not a valid cookie name", m.cookie.Name)
+	}
+	if m.cookie != nil && m.cookie.SameSite == http.SameSiteNoneMode && !strings.HasPrefix(m.cookie.Name, "__Host-") {
+		return nil, fmt.Errorf("httpauth: WithCookie(%q, http.SameSiteNoneMode) sends the session on cross-site requests: name it __Host-%s, and protect state-changing routes against CSRF (SECURITY.md)", m.cookie.Name, m.cookie.Name)
 	}
 	if m.newClaims == nil {
 		return nil, errors.New("httpauth: WithClaims(nil): give a function returning a new claims pointer, such as func() jwt.Claims { return new(MyClaims) }")
@@ -306,6 +316,32 @@ func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result, fro
 	http.SetCookie(w, &c)
 }
 
+// SetSessionCookie sets the session cookie to token, at login, with the
+// attributes the middleware uses (HttpOnly, Secure, SameSite, Path "/") and
+// a Max-Age that ends at the token's exp. It verifies the token first, so a
+// browser never holds one the middleware would refuse. It needs
+// [WithCookie].
+func (m *Middleware) SetSessionCookie(w http.ResponseWriter, r *http.Request, token string) error {
+	if m.cookie == nil {
+		return errors.New("httpauth: SetSessionCookie needs WithCookie")
+	}
+	res, err := m.auth.Verify(r.Context(), token, nil)
+	if err != nil {
+		return fmt.Errorf("httpauth: the session token is refused: %w", err)
+	}
+	m.sendRefreshed(w, jwtrot.Result{Resigned: token, Expires: res.Expires}, true)
+	return nil
+}
+
+// ClearSessionCookie tells the browser to drop the session cookie, at
+// logout. Revoking the token too (a jwtrot.Revoker) ends it everywhere,
+// not only in this browser.
+func (m *Middleware) ClearSessionCookie(w http.ResponseWriter) {
+	if m.cookie != nil {
+		m.clearCookie(w)
+	}
+}
+
 // clearCookie tells the browser to drop the session cookie.
 func (m *Middleware) clearCookie(w http.ResponseWriter) {
 	c := *m.cookie
@@ -343,10 +379,46 @@ func (m *Middleware) refuse(w http.ResponseWriter, status int, code, description
 type claimsKey struct{}
 
 // ClaimsFrom returns the verified claims the middleware put in ctx, as the
-// type the middleware decodes into (*jwt.RegisteredClaims by default).
+// type the middleware decodes into (*jwt.RegisteredClaims by default). It
+// returns false when no middleware verified the request, and panics when
+// one did but decodes into another type: asking for a type the middleware
+// never produces is a programmer error that would otherwise refuse every
+// request silently. [NewFor] ties the type to the middleware instead.
 func ClaimsFrom[C jwt.Claims](ctx context.Context) (C, bool) {
-	c, ok := ctx.Value(claimsKey{}).(C)
-	return c, ok
+	v := ctx.Value(claimsKey{})
+	if v == nil {
+		var zero C
+		return zero, false
+	}
+	c, ok := v.(C)
+	if !ok {
+		panic(fmt.Sprintf("httpauth: ClaimsFrom[%T] on a request whose middleware decodes into %T", *new(C), v))
+	}
+	return c, true
+}
+
+// NewFor returns a Middleware that decodes each request's claims into a new
+// *T, and the function its handlers read them with: the claims type is
+// named once, so a handler cannot ask for another. The function returns nil
+// for a request the middleware did not verify.
+//
+//	mw, claimsOf, err := httpauth.NewFor[httpauth.ScopedClaims](auth)
+//	mux.Handle("GET /me", mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		fmt.Fprintln(w, claimsOf(r.Context()).Subject)
+//	})))
+func NewFor[T any, PT interface {
+	*T
+	jwt.Claims
+}](auth *jwtrot.Authority, opts ...Option) (*Middleware, func(context.Context) PT, error) {
+	opts = append(opts[:len(opts):len(opts)], WithClaims(func() jwt.Claims { return PT(new(T)) }))
+	m, err := New(auth, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, func(ctx context.Context) PT {
+		c, _ := ctx.Value(claimsKey{}).(PT)
+		return c
+	}, nil
 }
 
 // ScopedClaims are registered claims with a space-separated scope claim

@@ -198,3 +198,65 @@ type failingRevoker struct{}
 func (failingRevoker) Revoked(context.Context, jwtrot.TokenInfo) (bool, error) {
 	return false, errors.New("store down")
 }
+
+// TestClaimsTypeTiedToMiddleware: ClaimsFrom with a type the middleware
+// never produces panics instead of answering false forever; NewFor names
+// the type once.
+func TestClaimsTypeTiedToMiddleware(t *testing.T) {
+	a := newAuthority(t, newClock(testEpoch))
+	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
+	mw, claimsOf, err := NewFor[ScopedClaims](a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subject string
+	var panicked any
+	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		subject = claimsOf(r.Context()).Subject
+		defer func() { panicked = recover() }()
+		ClaimsFrom[*jwt.RegisteredClaims](r.Context())
+	}))
+	do(h, bearer(tok))
+	if subject != "alice" {
+		t.Fatalf("NewFor's accessor gave %q", subject)
+	}
+	if panicked == nil || !strings.Contains(fmt.Sprint(panicked), "decodes into *httpauth.ScopedClaims") {
+		t.Fatalf("ClaimsFrom with the wrong type: %v", panicked)
+	}
+	if _, ok := ClaimsFrom[*ScopedClaims](context.Background()); ok {
+		t.Fatal("ClaimsFrom without a middleware said ok")
+	}
+	if c := claimsOf(context.Background()); c != nil {
+		t.Fatal("accessor without a middleware returned claims")
+	}
+}
+
+// TestCookieSettings: SameSite=None needs the __Host- prefix; the session
+// helpers need cookie mode and a token the middleware accepts.
+func TestCookieSettings(t *testing.T) {
+	a := newAuthority(t, newClock(testEpoch))
+	if _, err := New(a, WithCookie("session", http.SameSiteNoneMode)); err == nil || !strings.Contains(err.Error(), "__Host-session") {
+		t.Errorf("SameSite=None without __Host-: %v", err)
+	}
+	if _, err := New(a, WithCookie("__Host-session", http.SameSiteNoneMode)); err != nil {
+		t.Errorf("SameSite=None with __Host-: %v", err)
+	}
+	plain, _ := New(a)
+	r := httptest.NewRequest("POST", "/login", nil)
+	if err := plain.SetSessionCookie(httptest.NewRecorder(), r, "x"); err == nil {
+		t.Error("SetSessionCookie without WithCookie")
+	}
+	mw, _ := New(a, WithCookie("__Host-session", http.SameSiteStrictMode))
+	w := httptest.NewRecorder()
+	if err := mw.SetSessionCookie(w, r, "not.a.token"); err == nil || w.Header().Get("Set-Cookie") != "" {
+		t.Errorf("SetSessionCookie with a bad token: %v", err)
+	}
+	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
+	if err := mw.SetSessionCookie(w, r, tok); err != nil {
+		t.Fatal(err)
+	}
+	c := w.Result().Cookies()[0]
+	if c.Name != "__Host-session" || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 3600 {
+		t.Errorf("session cookie %+v", c)
+	}
+}
