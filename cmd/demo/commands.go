@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +66,8 @@ func (e *env) windows(args []string) error {
 }
 
 func (e *env) sign(args []string) error {
-	f := newFlags(e, "sign", "(-root-file F | -root-env NAME) [-window D] [-purpose P] [-alg A] [-at T] [-ttl D] [-claims JSON]")
+	f := newFlags(e, "sign", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
+		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-ttl D] [-claims JSON]")
 	f.rootFlags()
 	f.scheduleFlags()
 	f.keyFlags()
@@ -76,6 +80,9 @@ func (e *env) sign(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkJSONObject(*claimsJSON); err != nil {
+		return fmt.Errorf("-claims %v", err)
+	}
 	var claims jwt.MapClaims
 	dec := json.NewDecoder(strings.NewReader(*claimsJSON))
 	dec.UseNumber()
@@ -84,7 +91,7 @@ func (e *env) sign(args []string) error {
 	}
 	tok, err := a.Sign(claims)
 	if err != nil {
-		return err
+		return refusal{err}
 	}
 	fmt.Fprintln(e.stdout, tok)
 	return nil
@@ -94,33 +101,62 @@ func (e *env) sign(args []string) error {
 const maxTokenInput = 64 << 10
 
 func (e *env) verify(args []string) int {
-	f := newFlags(e, "verify", "(-root-file F | -root-env NAME) [-window D] [-purpose P] [-alg A] [-skew D] [-at T] [-json] [TOKEN]")
+	f := newFlags(e, "verify", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
+		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-max-age D] [-json] [TOKEN]")
 	f.rootFlags()
 	f.scheduleFlags()
 	f.keyFlags()
-	maxAge := f.fs.Duration("max-age", jwtrot.DefaultTTL, "the oldest token accepted, from its `iat`")
-	asJSON := f.fs.Bool("json", false, "print a JSON result, accepted or not")
+	maxAge := jwtrot.DefaultTTL
+	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its `iat` (default 1h0m0s)")
+	var asJSON bool
+	f.fs.BoolVar(&asJSON, "json", false, "print a JSON result on stdout, accepted, refused or a usage error")
+	for _, a := range args { // known before parsing, so usage errors are JSON too
+		if a == "-json" || a == "--json" || a == "-json=true" {
+			asJSON = true
+		}
+	}
+	fail := func(err error) int {
+		if asJSON {
+			b, _ := json.Marshal(map[string]any{"accepted": false, "error": "usage", "message": err.Error()})
+			fmt.Fprintln(e.stdout, string(b))
+		} else {
+			fmt.Fprintln(e.stderr, "demo:", err)
+		}
+		return 2
+	}
+	if asJSON {
+		f.env = &env{stdin: e.stdin, stdout: e.stdout, stderr: io.Discard}
+	}
 	if err := f.parse(args, 1); err != nil {
 		if errors.Is(err, errUsage) {
+			if asJSON {
+				return fail(errors.New("bad flags or arguments (see 'demo verify -h')"))
+			}
 			return 2
 		}
 		return 0
 	}
-	a, err := f.authority(jwtrot.WithTTL(0), jwtrot.WithMaxAge(*maxAge))
+	a, err := f.authority(jwtrot.WithTTL(0), jwtrot.WithMaxAge(maxAge))
 	if err != nil {
-		fmt.Fprintln(e.stderr, "demo:", err)
-		return 2
+		return fail(err)
 	}
 	tok := f.fs.Arg(0)
 	if f.fs.NArg() == 0 {
-		if tok, err = readToken(e.stdin); err != nil {
-			fmt.Fprintln(e.stderr, "demo:", err)
-			return 2
+		if isTerminal(e.stdin) {
+			fmt.Fprintln(e.stderr, "demo verify: waiting for a token on standard input (paste it, then Ctrl-D)")
 		}
+		if tok, err = readToken(e.stdin); err != nil {
+			return fail(err)
+		}
+	} else if hint := argumentHint(tok); hint != "" {
+		return fail(errors.New(hint))
+	}
+	if hint := tokenHint(tok); hint != "" {
+		return fail(errors.New(hint))
 	}
 	claims := jwt.MapClaims{}
 	res, err := a.Verify(context.Background(), tok, claims)
-	if *asJSON {
+	if asJSON {
 		out := map[string]any{"accepted": err == nil}
 		if err != nil {
 			out["reason"] = jwtrot.Reason(err)
@@ -144,10 +180,143 @@ func (e *env) verify(args []string) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(e.stderr, "refused:", jwtrot.Reason(err))
+		if !asJSON {
+			fmt.Fprintln(e.stderr, "refused:", jwtrot.Reason(err))
+			if hint := mismatchHint(a, tok, err); hint != "" {
+				fmt.Fprintln(e.stderr, "hint:", hint)
+			}
+		}
 		return 1
 	}
 	return 0
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// argumentHint explains a TOKEN argument that is not a token, without
+// echoing it: a file's name.
+func argumentHint(arg string) string {
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() && !strings.HasPrefix(arg, "eyJ") {
+		return "the argument names a file: pass the token on standard input instead (demo verify ... < FILE)"
+	}
+	return ""
+}
+
+// tokenHint explains a pasted token in the wrong shape, without echoing it.
+func tokenHint(tok string) string {
+	lower := strings.ToLower(tok)
+	switch {
+	case strings.HasPrefix(lower, "authorization:"):
+		return "the input starts with an Authorization header name: give the token alone, without \"Authorization: Bearer \""
+	case strings.HasPrefix(lower, "bearer "):
+		return "the input starts with \"Bearer \": give the token alone"
+	case len(tok) >= 2 && (tok[0] == '"' || tok[0] == '\'') && tok[len(tok)-1] == tok[0]:
+		return "the token is in quotes: remove them"
+	case strings.TrimSpace(tok) != tok:
+		return "the token has spaces or tabs around it: remove them"
+	case strings.ContainsAny(tok, "\r\n"):
+		return "the input has more than one line: give one token"
+	}
+	return ""
+}
+
+// mismatchHint says when a refusal is more likely a configuration mismatch
+// between signer and verifier than a bad token. It reads only the header's
+// alg and kid index, and never echoes them.
+func mismatchHint(a *jwtrot.Authority, tok string, err error) string {
+	h, _, _ := strings.Cut(tok, ".")
+	raw, derr := base64.RawURLEncoding.DecodeString(h)
+	var hdr struct{ Alg, Kid string }
+	if derr != nil || json.Unmarshal(raw, &hdr) != nil {
+		return ""
+	}
+	d := a.Deriver()
+	switch {
+	case errors.Is(err, jwtrot.ErrUnsupportedAlgorithm):
+		if _, perr := rotation.ParseAlgorithm(hdr.Alg); perr == nil {
+			return fmt.Sprintf("the token is signed with another HMAC size than this verifier's -alg %v: give the signer's -alg", d.Algorithm())
+		}
+	case errors.Is(err, jwtrot.ErrWindowRetired), errors.Is(err, jwtrot.ErrWindowNotOpen), errors.Is(err, jwtrot.ErrUnknownKeyID):
+		_, idx, ok := strings.Cut(hdr.Kid, ":")
+		i, perr := strconv.ParseInt(idx, 10, 64)
+		if !ok || perr != nil {
+			return ""
+		}
+		cur := d.WindowAt(d.Now()).Index()
+		if far := i - cur; far > 2 || far < -1000 {
+			return fmt.Sprintf("the token's window is %d windows from this verifier's current one: was it signed with another -window length, or is -at far off?", far)
+		}
+		if errors.Is(err, jwtrot.ErrUnknownKeyID) {
+			return "the kid names a root this verifier does not hold: give that root with -root-file ID=FILE"
+		}
+	case errors.Is(err, jwtrot.ErrBadSignature):
+		return "if the token came from this deployment, the signer used another root, -purpose or -window"
+	}
+	return ""
+}
+
+// checkJSONObject refuses text that is not exactly one JSON object with no
+// duplicate member names at any depth.
+func checkJSONObject(text string) error {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var walk func(depth int) error
+	walk = func(depth int) error {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				name, _ := k.(string)
+				if seen[name] {
+					return errors.New("has a member name twice")
+				}
+				seen[name] = true
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			for dec.More() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		if depth == 0 {
+			return errors.New("is not a JSON object")
+		}
+		return nil
+	}
+	if err := walk(0); err != nil {
+		if err.Error() == "has a member name twice" || err.Error() == "is not a JSON object" {
+			return err
+		}
+		return errors.New("is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("has more after the object: give one JSON object")
+	}
+	return nil
 }
 
 // readToken reads a token from r, trimming one trailing newline.
@@ -160,6 +329,9 @@ func readToken(r io.Reader) (string, error) {
 		return "", fmt.Errorf("standard input is longer than %d bytes", maxTokenInput)
 	}
 	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if t := strings.TrimRight(s, "\r\n"); t != s && t != "" {
+		s = t // blank lines after the token
+	}
 	if s == "" {
 		return "", errors.New("no token: give it as an argument or on standard input")
 	}

@@ -30,7 +30,8 @@ func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
 func (e *env) fleet(args []string) error {
 	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
-	f.fs.DurationVar(&f.window, "window", 2*time.Second, "window `length`, whole seconds")
+	f.window = 2 * time.Second
+	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds (default 2s)")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
 	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
 	if err := f.parse(args, 0); err != nil {
@@ -145,7 +146,7 @@ func (e *env) fleet(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", requests, plural(requests, "request"), refreshes, plural(refreshes, "refresh"), refusals, plural(refusals, "refusal"))
 	if refusals > 0 {
-		return errors.New("the fleet refused a valid session")
+		return refusal{errors.New("the fleet refused a valid session")}
 	}
 	if reg != nil {
 		// One tampered token, so that a refusal shows among the counters.

@@ -45,6 +45,8 @@ var errUsage = errors.New("usage")
 const usage = `usage: demo [COMMAND] [FLAGS]
 
 With no command, a walkthrough of jwtrot's windows on a simulated clock.
+Exit status: 0 accepted or done, 1 refused, 2 a usage or configuration
+error, in every command.
 
 Commands:
   root      print a new random 32-byte root, hex, for a secret store
@@ -80,6 +82,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "fleet":
 		err = e.fleet(rest)
 	default:
+		if looksLikeToken(cmd) {
+			fmt.Fprintln(stderr, "demo: that looks like a token (not shown); to check one: demo verify -root-file FILE [-window D] < token.txt")
+			return 2
+		}
 		fmt.Fprintf(stderr, "demo: unknown command %s (see 'demo -h')\n", echoable(cmd))
 		return 2
 	}
@@ -92,8 +98,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintln(stderr, "demo:", err)
-	return 1
+	var r refusal
+	if errors.As(err, &r) {
+		return 1
+	}
+	return 2 // a usage or configuration error
 }
+
+// A refusal is an error that means "no" (a token refused, claims Sign will
+// not sign, a fleet that refused a session): exit status 1. Every other
+// error is a usage or configuration error: exit status 2.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
 
 // flags are the flags shared by the commands; each command registers the
 // ones it uses, so they mean the same everywhere.
@@ -101,8 +119,7 @@ type flags struct {
 	fs       *flag.FlagSet
 	env      *env
 	synopsis string
-	rootFile string
-	rootEnv  string
+	roots    []rootSource // in the order given: the first issues
 	rootID   string
 	window   time.Duration
 	purpose  string
@@ -120,21 +137,42 @@ func newFlags(e *env, name, synopsis string) *flags {
 	return f
 }
 
+// A rootSource is one -root-file or -root-env flag: [ID=]FILE or [ID=]NAME.
+type rootSource struct {
+	id, from string
+	env      bool
+}
+
 func (f *flags) rootFlags() {
-	f.fs.StringVar(&f.rootFile, "root-file", "", "read the root from this `file` (hex or base64)")
-	f.fs.StringVar(&f.rootEnv, "root-env", "", "read the root from this environment `variable` (hex or base64)")
-	f.fs.StringVar(&f.rootID, "root-id", "main", "the root's `id`, named in every kid")
+	add := func(env bool) func(string) error {
+		return func(v string) error {
+			id, from, named := strings.Cut(v, "=")
+			if !named {
+				id, from = "", v
+			}
+			if from == "" {
+				return errors.New("empty")
+			}
+			f.roots = append(f.roots, rootSource{id: id, from: from, env: env})
+			return nil
+		}
+	}
+	f.fs.Func("root-file", "read a root from `[ID=]FILE` (hex or base64); repeat for several roots, the first issues", add(false))
+	f.fs.Func("root-env", "read a root from the environment variable `[ID=]NAME`; repeatable like -root-file", add(true))
+	f.fs.StringVar(&f.rootID, "root-id", "main", "the `id` of a single root given without ID=, named in every kid")
 }
 
 func (f *flags) scheduleFlags() {
-	f.fs.DurationVar(&f.window, "window", rotation.DefaultWindow, "window `length`, whole seconds")
+	f.window = rotation.DefaultWindow
+	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds (default 10m0s)")
 	f.fs.StringVar(&f.at, "at", "", "act as of this `instant` (RFC 3339) instead of now")
 }
 
 func (f *flags) keyFlags() {
 	f.fs.StringVar(&f.purpose, "purpose", rotation.DefaultPurpose, "purpose `label`: independent keys per purpose")
 	f.fs.StringVar(&f.alg, "alg", "HS256", "HMAC `algorithm`: HS256, HS384 or HS512")
-	f.fs.DurationVar(&f.skew, "skew", -1, "allowed clock `skew` (default min(30s, window/4))")
+	f.skew = -1
+	f.fs.Var(durationFlag{&f.skew, false}, "skew", "allowed clock `skew` with a unit (default min(30s, window/4))")
 	f.fs.StringVar(&f.iss, "iss", "", "`issuer`: set when signing, required when verifying")
 	f.fs.StringVar(&f.aud, "aud", "", "`audience`: set when signing, required when verifying")
 }
@@ -145,9 +183,14 @@ func (f *flags) parse(args []string, maxArgs int) error {
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			out := f.env.stdout
-			fmt.Fprintf(out, "usage: demo %s %s\n\nFlags:\n", name, f.synopsis)
-			f.fs.SetOutput(out)
-			f.fs.PrintDefaults()
+			fmt.Fprintf(out, "usage: demo %s %s\n", name, f.synopsis)
+			n := 0
+			f.fs.VisitAll(func(*flag.Flag) { n++ })
+			if n > 0 {
+				fmt.Fprintln(out, "\nFlags:")
+				f.fs.SetOutput(out)
+				f.fs.PrintDefaults()
+			}
 			return err
 		}
 		fmt.Fprintf(f.env.stderr, "demo %s: %v (see 'demo %s -h')\n", name, err, name)
@@ -175,21 +218,77 @@ func (f *flags) clock() (rotation.Clock, error) {
 	return m, nil
 }
 
-func (f *flags) loadRoot() (*rotation.Root, error) {
-	switch {
-	case f.rootFile != "" && f.rootEnv != "":
-		return nil, errors.New("give -root-file or -root-env, not both")
-	case f.rootFile != "":
-		return rotation.RootFromFile(f.rootID, f.rootFile)
-	case f.rootEnv != "":
-		return rotation.RootFromEnv(f.rootID, f.rootEnv)
+// loadRoots loads the roots in the order given: the first issues, all
+// verify. Errors name the flag, never its value (it may be a secret typed
+// in the wrong place).
+func (f *flags) loadRoots() ([]*rotation.Root, error) {
+	if len(f.roots) == 0 {
+		return nil, errors.New("no root: give -root-file FILE or -root-env NAME (make one with 'demo root')")
 	}
-	return nil, errors.New("no root: give -root-file FILE or -root-env NAME (make one with 'demo root')")
+	var roots []*rotation.Root
+	for i, src := range f.roots {
+		id := src.id
+		if id == "" {
+			if len(f.roots) > 1 {
+				return nil, fmt.Errorf("root %d has no id: with several roots, name each one, as -root-file new=FILE -root-file old=FILE", i+1)
+			}
+			id = f.rootID
+		}
+		flagName := "-root-file"
+		load := rotation.RootFromFile
+		if src.env {
+			flagName, load = "-root-env", rotation.RootFromEnv
+		}
+		r, err := load(id, src.from)
+		if err != nil {
+			return nil, fmt.Errorf("%s (root %d): %w", flagName, i+1, err)
+		}
+		roots = append(roots, r)
+	}
+	return roots, nil
+}
+
+// A durationFlag is a time.Duration flag whose errors say what is wrong
+// ("10" has no unit) rather than "parse error", and that refuses negative
+// values unless negative is allowed.
+type durationFlag struct {
+	d        *time.Duration
+	negative bool
+}
+
+func (v durationFlag) String() string {
+	if v.d == nil || *v.d < 0 {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
+			return errors.New("needs a unit, such as 10m or 30s")
+		}
+		return errors.New("is not a duration such as 10m or 30s")
+	}
+	if d < 0 && !v.negative {
+		return errors.New("is negative")
+	}
+	*v.d = d
+	return nil
+}
+
+// looksLikeToken reports whether s could be a JWT: three base64url parts, a
+// "Bearer " prefix, or the start of a JWS header.
+func looksLikeToken(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasPrefix(s, "eyJ") || strings.HasPrefix(strings.ToLower(s), "bearer ") ||
+		strings.HasPrefix(strings.ToLower(s), "authorization:") || strings.Count(s, ".") == 2 && len(s) > 40
 }
 
 // authority builds the Deriver and Authority the flags describe.
 func (f *flags) authority(extra ...jwtrot.Option) (*jwtrot.Authority, error) {
-	root, err := f.loadRoot()
+	roots, err := f.loadRoots()
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +304,7 @@ func (f *flags) authority(extra ...jwtrot.Option) (*jwtrot.Authority, error) {
 	if f.skew >= 0 {
 		opts = append(opts, rotation.WithSkew(f.skew))
 	}
-	d, err := rotation.NewDeriver([]*rotation.Root{root}, opts...)
+	d, err := rotation.NewDeriver(roots, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -27,11 +27,14 @@ const (
 	demoSkew   = 30 * time.Second
 )
 
-// palette colours the output on a terminal, unless NO_COLOR is set.
+// palette colours the output on a terminal, unless NO_COLOR is set and not
+// empty, or TERM is dumb.
 type palette struct{ on bool }
 
 func newPalette(w io.Writer) palette {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	// no-color.org: NO_COLOR set and not empty turns colour off; so does a
+	// dumb terminal.
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return palette{}
 	}
 	f, ok := w.(*os.File)
