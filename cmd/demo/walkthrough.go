@@ -101,6 +101,9 @@ func (e *env) walkthrough() error {
 		}
 		out("%s %-9d %-10s %-10s %-14s %s", mark, w.Index(), hm(w.Start()), hm(w.End()), k.ID(), k.Fingerprint())
 	}
+	out("The kid (key id) in each token's header names its root and window, so a verifier derives")
+	out("exactly one key. The skew (%v) is how far apart clocks may be: a next-window kid is", demoSkew)
+	out("accepted that long before its window starts.")
 	out("")
 
 	step := func(n int, format string, args ...any) {
@@ -173,6 +176,47 @@ func (e *env) walkthrough() error {
 	forged := tamper(tok)
 	_, err = verify(forged)
 	out(p.head("Tampering")+": alice's token with sub changed to \"admin\": %s", result(p, jwtrot.Result{}, err))
+	out("")
+
+	// Rotating the root: the first issues, all verify.
+	newRoot, err := rotation.NewRoot("new", []byte("jwtrot demo: the next root, public, walkthrough only"))
+	if err != nil {
+		return err
+	}
+	oldRoot, err := rotation.NewRoot("main", demoRoot)
+	if err != nil {
+		return err
+	}
+	both, err := rotation.NewDeriver([]*rotation.Root{newRoot, oldRoot}, rotation.WithWindow(demoWindow), rotation.WithSkew(demoSkew), rotation.WithClock(mock))
+	if err != nil {
+		return err
+	}
+	rotated, err := jwtrot.New(both, jwtrot.WithTTL(time.Hour))
+	if err != nil {
+		return err
+	}
+	newOnly, err := rotation.NewDeriver([]*rotation.Root{newRoot}, rotation.WithWindow(demoWindow), rotation.WithSkew(demoSkew), rotation.WithClock(mock))
+	if err != nil {
+		return err
+	}
+	removed, err := jwtrot.New(newOnly, jwtrot.WithTTL(time.Hour))
+	if err != nil {
+		return err
+	}
+	mock.Set(demoStart.Add(time.Minute))
+	issued, err := rotated.Sign(jwt.RegisteredClaims{Subject: "bob"})
+	if err != nil {
+		return err
+	}
+	res, err = rotated.Verify(ctx, tok, nil)
+	out(p.head("Rotating the root")+": roots [new, main] everywhere; new tokens get kid %s", kidOf(issued))
+	out("  alice's token (main): %s; once main is removed: %s", result(p, res, err), func() string {
+		_, err := removed.Verify(ctx, tok, nil)
+		return result(p, jwtrot.Result{}, err)
+	}())
+	out("")
+	out("Next: 'demo root > root.hex' makes a root; 'demo sign -root-file root.hex' and 'demo verify")
+	out("-root-file root.hex < token.txt' issue and check tokens; 'demo fleet' runs instances over HTTP.")
 	return nil
 }
 
