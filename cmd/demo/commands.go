@@ -107,7 +107,7 @@ func (e *env) verify(args []string) int {
 	f.scheduleFlags()
 	f.keyFlags()
 	maxAge := jwtrot.DefaultTTL
-	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its `iat` (default 1h0m0s)")
+	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its `iat`")
 	var asJSON bool
 	f.fs.BoolVar(&asJSON, "json", false, "print a JSON result on stdout, accepted, refused or a usage error")
 	for _, a := range args { // known before parsing, so usage errors are JSON too

@@ -100,3 +100,16 @@ func TestUsageFits(t *testing.T) {
 		}
 	}
 }
+
+// TestOneDefault: each flag's help shows its default once.
+func TestOneDefault(t *testing.T) {
+	for _, cmd := range []string{"windows", "sign", "verify", "fleet"} {
+		var out bytes.Buffer
+		run([]string{cmd, "-h"}, strings.NewReader(""), &out, &out)
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("%s -h: %q", cmd, line)
+			}
+		}
+	}
+}

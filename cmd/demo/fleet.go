@@ -31,7 +31,7 @@ func (e *env) fleet(args []string) error {
 	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
 	f.window = 2 * time.Second
-	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds (default 2s)")
+	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
 	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
 	if err := f.parse(args, 0); err != nil {

@@ -164,7 +164,7 @@ func (f *flags) rootFlags() {
 
 func (f *flags) scheduleFlags() {
 	f.window = rotation.DefaultWindow
-	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds (default 10m0s)")
+	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	f.fs.StringVar(&f.at, "at", "", "act as of this `instant` (RFC 3339) instead of now")
 }
 
