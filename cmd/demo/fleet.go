@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,11 +14,13 @@ import (
 	"time"
 
 	"github.com/jwtrot/jwtrot/extra/jwtrotprom"
+	"github.com/jwtrot/jwtrot/extra/jwtrotredis"
 	"github.com/jwtrot/jwtrot/httpauth"
 	"github.com/jwtrot/jwtrot/internal/demoserver"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/rueidis"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -28,12 +31,13 @@ type offsetClock time.Duration
 func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
 
 func (e *env) fleet(args []string) error {
-	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics]")
+	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics] [-redis ADDR]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
 	f.window = 2 * time.Second
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
 	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
+	redisAddr := f.fs.String("redis", "", "share revocations and N-use counts through the Redis at `host:port`; then show a logout and a one-time token")
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -72,6 +76,8 @@ func (e *env) fleet(args []string) error {
 		offset time.Duration
 	}
 	var insts []inst
+	var auths []*jwtrot.Authority
+	var stores []*jwtrotredis.Revoker
 	for i := 0; i < *n; i++ {
 		// Clocks spread across the allowed skew.
 		off := time.Duration(0)
@@ -86,10 +92,22 @@ func (e *env) fleet(args []string) error {
 		if obs != nil {
 			opts = append(opts, jwtrot.WithObserver(obs.Observe))
 		}
+		if *redisAddr != "" {
+			// Each instance its own client, as separate processes would.
+			rv, err := jwtrotredis.New(context.Background(), rueidis.ClientOption{InitAddress: []string{*redisAddr}}, time.Hour,
+				jwtrotredis.WithLogger(slog.New(slog.NewTextHandler(e.stderr, nil))))
+			if err != nil {
+				return fmt.Errorf("-redis: %w", err)
+			}
+			defer rv.Close()
+			stores = append(stores, rv)
+			opts = append(opts, jwtrot.WithRevoker(rv))
+		}
 		a, err := jwtrot.New(d, opts...)
 		if err != nil {
 			return err
 		}
+		auths = append(auths, a)
 		h, err := demoserver.New(a)
 		if err != nil {
 			return err
@@ -147,6 +165,15 @@ func (e *env) fleet(args []string) error {
 	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", requests, plural(requests, "request"), refreshes, plural(refreshes, "refresh"), refusals, plural(refusals, "refusal"))
 	if refusals > 0 {
 		return refusal{errors.New("the fleet refused a valid session")}
+	}
+	if len(stores) > 0 {
+		urls := make([]string, len(insts))
+		for i, in := range insts {
+			urls[i] = in.url
+		}
+		if err := e.fleetRedis(client, urls, auths[0], stores[0], tok); err != nil {
+			return err
+		}
 	}
 	if reg != nil {
 		// One tampered token, so that a refusal shows among the counters.

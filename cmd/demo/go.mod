@@ -1,6 +1,6 @@
 module github.com/jwtrot/jwtrot/cmd/demo
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/benbjohnson/clock v1.3.5
@@ -8,6 +8,7 @@ require (
 	github.com/jwtrot/jwtrot v0.0.0
 	github.com/prometheus/client_golang v1.23.2
 	github.com/prometheus/client_model v0.6.3
+	github.com/redis/rueidis v1.0.79
 	github.com/rogpeppe/go-internal v1.14.1
 )
 
@@ -23,10 +24,13 @@ require (
 
 require (
 	github.com/jwtrot/jwtrot/extra/jwtrotprom v0.0.0
-	golang.org/x/sys v0.35.0 // indirect
+	github.com/jwtrot/jwtrot/extra/jwtrotredis v0.0.0
+	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )
 
 replace github.com/jwtrot/jwtrot => ../..
 
 replace github.com/jwtrot/jwtrot/extra/jwtrotprom => ../../extra/jwtrotprom
+
+replace github.com/jwtrot/jwtrot/extra/jwtrotredis => ../../extra/jwtrotredis
