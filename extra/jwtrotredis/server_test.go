@@ -14,20 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/tooltest"
 	"github.com/redis/rueidis"
 )
 
-// requireTool skips t without the program, or fails it when CI is set.
+// requireTool skips t without the program (apt-get install redis-server
+// redis-tools), or fails it when CI is set.
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; CI must install it (apt-get install redis-server redis-tools)", name)
-		}
-		t.Skipf("%s is not installed: skipping the tests against a real Redis (apt-get install redis-server redis-tools)", name)
-	}
-	return p
+	return tooltest.Require(t, name)
 }
 
 // A server is a redis-server process this test started on 127.0.0.1.
