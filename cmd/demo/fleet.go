@@ -20,8 +20,8 @@ import (
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/rueidis"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/rueidis"
 )
 
 // offsetClock is the real clock shifted by a fixed offset: an instance whose
