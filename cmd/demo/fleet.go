@@ -37,7 +37,7 @@ func (e *env) fleet(args []string) error {
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
 	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
-	redisAddr := f.fs.String("redis", "", "share revocations and N-use counts through the Redis at `host:port`; then show a logout and a one-time token")
+	redisAddr := f.fs.String("redis", "", "share revocations through the Redis at `host:port`, then show a logout and a one-time token")
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
