@@ -66,7 +66,9 @@ func (c Config) check() error {
 	return nil
 }
 
-// pin reads the PIN from its source. Errors name the source, never the PIN.
+// pin reads the PIN from its source. Errors name the kind of source, never
+// the PIN, nor the file's path or the variable's name: a PIN typed where
+// the path or the name belongs would otherwise be printed.
 func (c Config) pin() (string, error) {
 	var s string
 	if c.PINFile != "" {
@@ -74,16 +76,16 @@ func (c Config) pin() (string, error) {
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
-				return "", fmt.Errorf("%w: file %s: %w", ErrPINSource, c.PINFile, pe.Err)
+				return "", fmt.Errorf("%w: the PIN file cannot be read: %w", ErrPINSource, pe.Err)
 			}
-			return "", fmt.Errorf("%w: file %s", ErrPINSource, c.PINFile)
+			return "", fmt.Errorf("%w: the PIN file cannot be read", ErrPINSource)
 		}
 		s = string(b)
 		clear(b)
 	} else {
 		v, ok := os.LookupEnv(c.PINEnv)
 		if !ok {
-			return "", fmt.Errorf("%w: environment variable %s is not set", ErrPINSource, c.PINEnv)
+			return "", fmt.Errorf("%w: the PIN's environment variable is not set", ErrPINSource)
 		}
 		s = v
 	}
