@@ -154,6 +154,13 @@ func (s *scanner) registered(name span) (string, error) {
 }
 
 func (s *scanner) numericDate(name string) (int64, error) {
+	return s.integer(name, "non-negative", maxNumericDate)
+}
+
+// integer reads a JSON integer in [0, max] written without sign, fraction
+// or exponent: jwtrot reads only such NumericDates and use caps (SPEC.md).
+// kind names the range in a refusal ("non-negative", "positive").
+func (s *scanner) integer(name, kind string, max int64) (int64, error) {
 	start := s.i
 	if err := s.number(); err != nil {
 		return 0, s.fail(name + " is not a number")
@@ -161,11 +168,9 @@ func (s *scanner) numericDate(name string) (int64, error) {
 	var v int64
 	for _, d := range s.p[start:s.i] {
 		if d < '0' || d > '9' {
-			// A fraction, an exponent or a minus sign: jwtrot reads only
-			// non-negative integer NumericDates (SPEC.md).
-			return 0, s.fail(name + " is not a non-negative integer")
+			return 0, s.fail(name + " is not a " + kind + " integer")
 		}
-		if v = v*10 + int64(d-'0'); v > maxNumericDate {
+		if v = v*10 + int64(d-'0'); v > max {
 			return 0, s.fail(name + " is out of range")
 		}
 	}

@@ -98,21 +98,9 @@ func (a *Authority) checkUses(c *claimSet) error {
 // useCap reads the value of UsesClaim: an integer in [1, MaxUses] written
 // without sign, fraction or exponent.
 func (s *scanner) useCap() (int64, error) {
-	start := s.i
-	if err := s.number(); err != nil {
-		return 0, s.fail(UsesClaim + " is not a number")
-	}
-	var v int64
-	for _, d := range s.p[start:s.i] {
-		if d < '0' || d > '9' {
-			return 0, s.fail(UsesClaim + " is not a positive integer")
-		}
-		if v = v*10 + int64(d-'0'); v > MaxUses {
-			return 0, s.fail(UsesClaim + " is out of range")
-		}
-	}
-	if v < 1 {
+	v, err := s.integer(UsesClaim, "positive", MaxUses)
+	if err == nil && v < 1 {
 		return 0, s.fail(UsesClaim + " is out of range")
 	}
-	return v, nil
+	return v, err
 }

@@ -57,34 +57,23 @@ func BenchmarkVerify(b *testing.B) {
 		}
 		b.Run(bc.name, func(b *testing.B) { run(b, bc.a, tok) })
 	}
-	b.Run("redis-warm-parallel", func(b *testing.B) {
-		a := newAuth(jwtrot.WithRevoker(r))
-		tok, _ := a.Sign(claims)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			ctx := context.Background()
-			for pb.Next() {
-				var rc jwt.RegisteredClaims
-				if _, err := a.Verify(ctx, tok, &rc); err != nil {
-					b.Fatal(err)
+	parallel := func(a *jwtrot.Authority) func(*testing.B) {
+		return func(b *testing.B) {
+			tok, _ := a.Sign(claims)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				for pb.Next() {
+					var rc jwt.RegisteredClaims
+					if _, err := a.Verify(ctx, tok, &rc); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-	})
-	b.Run("none-parallel", func(b *testing.B) {
-		a := newAuth()
-		tok, _ := a.Sign(claims)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			ctx := context.Background()
-			for pb.Next() {
-				var rc jwt.RegisteredClaims
-				if _, err := a.Verify(ctx, tok, &rc); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	})
+			})
+		}
+	}
+	b.Run("redis-warm-parallel", parallel(newAuth(jwtrot.WithRevoker(r))))
+	b.Run("none-parallel", parallel(newAuth()))
 	b.Run("redis-nuse", func(b *testing.B) {
 		a := newAuth(jwtrot.WithRevoker(r))
 		b.ReportAllocs()
