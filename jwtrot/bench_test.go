@@ -127,6 +127,16 @@ func BenchmarkGolangJWT(b *testing.B) {
 			}
 		}
 	})
+	b.Run("ParseWithClaims/struct", func(b *testing.B) {
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(f.clock.Now))
+		b.ReportAllocs()
+		for b.Loop() {
+			var c benchClaims
+			if _, err := p.ParseWithClaims(tok, &c, keyfunc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("SignedString", func(b *testing.B) {
 		c := newBenchClaims()
 		b.ReportAllocs()

@@ -42,6 +42,11 @@ type claimSet struct {
 	hasUses                bool
 	last                   int // offset of the closing brace of the object
 	members                int // number of top-level members
+	// others locates the members that are not registered claims, each
+	// from its name's opening quote to the end of its value: what a
+	// decoder into the caller's type still has to read.
+	others  [maxMembers]struct{ start, end int32 }
+	nOthers int
 }
 
 // registeredNames are the claims whose case variants are refused: a struct
@@ -71,7 +76,13 @@ func scanClaims(p []byte) (claimSet, error) {
 			return s.fail("more than 64 claims")
 		}
 		n++
-		return s.member(&c, name)
+		start := name.start - 1 // the opening quote
+		other, err := s.member(&c, name)
+		if other {
+			c.others[c.nOthers].start, c.others[c.nOthers].end = int32(start), int32(s.i)
+			c.nOthers++
+		}
+		return err
 	})
 	if err != nil {
 		return c, err
@@ -85,10 +96,12 @@ func scanClaims(p []byte) (claimSet, error) {
 }
 
 // member reads one top-level member's value, typing the registered claims.
-func (s *scanner) member(c *claimSet, name span) error {
+// It reports whether the member is one the registered claims do not hold
+// (the use cap included: a claims type may read it too).
+func (s *scanner) member(c *claimSet, name span) (other bool, err error) {
 	reg, err := s.registered(name)
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch reg {
 	case "exp":
@@ -115,10 +128,12 @@ func (s *scanner) member(c *claimSet, name span) error {
 	case UsesClaim:
 		c.uses, err = s.useCap()
 		c.hasUses = true
+		other = true
 	default:
 		err = s.value(2)
+		other = true
 	}
-	return err
+	return other, err
 }
 
 // registered returns the registered claim a member name is, "" for another

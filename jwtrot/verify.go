@@ -333,7 +333,14 @@ func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
 	case jwt.MapClaims:
 		err = json.Unmarshal(p, &dst)
 	default:
-		err = json.Unmarshal(p, claims)
+		v := reflect.ValueOf(claims) // a non-nil pointer: checkClaimsValue
+		direct := false
+		if v.Elem().Kind() == reflect.Struct {
+			direct, err = decodeStruct(p, c, v)
+		}
+		if !direct {
+			err = json.Unmarshal(p, claims)
+		}
 	}
 	if err != nil {
 		return decodeError(err)

@@ -1,0 +1,124 @@
+package jwtrot
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// A structPlan says how to decode into a pointer to one struct type: which
+// field is the embedded jwt.RegisteredClaims that the scan fills directly,
+// or that the type must go through encoding/json whole.
+type structPlan struct {
+	direct bool // false: json.Unmarshal the whole payload
+	reg    int  // index of the embedded jwt.RegisteredClaims
+}
+
+var (
+	plans          sync.Map // reflect.Type → *structPlan
+	registeredType = reflect.TypeOf(jwt.RegisteredClaims{})
+	unmarshalerTyp = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+)
+
+// planFor returns the plan of struct type t. A struct decodes directly only
+// when nothing but its embedded jwt.RegisteredClaims could take a
+// registered claim: it embeds RegisteredClaims by value and untagged, it
+// has no UnmarshalJSON of its own, and no other field, promoted ones
+// included, has a JSON name that encoding/json would match to a registered
+// name (case-insensitively). Anything else takes encoding/json's path, so
+// the result is always what json.Unmarshal gives.
+func planFor(t reflect.Type) *structPlan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*structPlan)
+	}
+	p := &structPlan{reg: -1}
+	if !t.Implements(unmarshalerTyp) && !reflect.PointerTo(t).Implements(unmarshalerTyp) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous && f.Type == registeredType && f.Tag.Get("json") == "" {
+				p.reg = i
+				break
+			}
+		}
+		p.direct = p.reg >= 0 && !claimsNameElsewhere(t, p.reg, 0)
+	}
+	plans.Store(t, p)
+	return p
+}
+
+// claimsNameElsewhere reports whether a field of t other than field skip
+// (at the top level) could receive a registered claim, or cannot be
+// analysed simply.
+func claimsNameElsewhere(t reflect.Type, skip, depth int) bool {
+	if depth > 8 {
+		return true
+	}
+	for i := 0; i < t.NumField(); i++ {
+		if depth == 0 && i == skip {
+			continue
+		}
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if ft.Implements(unmarshalerTyp) || reflect.PointerTo(ft).Implements(unmarshalerTyp) || claimsNameElsewhere(ft, -1, depth+1) {
+					return true
+				}
+				continue
+			}
+		}
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		for _, r := range registeredNames {
+			if strings.EqualFold(name, r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeStruct decodes the payload into a pointer to a struct that embeds
+// jwt.RegisteredClaims, reading the payload once: the registered claims
+// come from the scan, and only the other members go to encoding/json. It
+// reports false when the type must take encoding/json's path whole.
+func decodeStruct(p []byte, c *claimSet, v reflect.Value) (bool, error) {
+	plan := planFor(v.Elem().Type())
+	if !plan.direct {
+		return false, nil
+	}
+	rc := v.Elem().Field(plan.reg).Addr().Interface().(*jwt.RegisteredClaims)
+	fillRegistered(rc, p, c)
+	if c.nOthers == 0 {
+		return true, nil
+	}
+	n := 2
+	for _, m := range c.others[:c.nOthers] {
+		n += int(m.end-m.start) + 1
+	}
+	rest := make([]byte, 0, n)
+	rest = append(rest, '{')
+	for i, m := range c.others[:c.nOthers] {
+		if i > 0 {
+			rest = append(rest, ',')
+		}
+		rest = append(rest, p[m.start:m.end]...)
+	}
+	rest = append(rest, '}')
+	return true, json.Unmarshal(rest, v.Interface())
+}

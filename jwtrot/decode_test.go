@@ -1,0 +1,155 @@
+package jwtrot
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+type plainUser struct {
+	jwt.RegisteredClaims
+	Role   string          `json:"role"`
+	Level  int             `json:"level"`
+	Tags   []string        `json:"tags"`
+	Nested struct{ A int } `json:"nested"`
+	Extra  map[string]any  `json:"extra"`
+	Uses   int             `json:"github.com/jwtrot/uses"`
+	Note   string
+}
+
+type ownSub struct {
+	jwt.RegisteredClaims
+	Sub string // encoding/json gives "sub" to this field, not the embedded one
+}
+
+type ownExp struct {
+	jwt.RegisteredClaims
+	Expiry json.Number `json:"exp"`
+}
+
+type pointerEmbed struct {
+	*jwt.RegisteredClaims
+	Role string `json:"role"`
+}
+
+type inner struct{ Aud []string }
+
+type promotedAud struct {
+	jwt.RegisteredClaims
+	inner
+}
+
+type customJSON struct {
+	jwt.RegisteredClaims
+	Role string `json:"role"`
+}
+
+func (c *customJSON) UnmarshalJSON(b []byte) error {
+	type plain customJSON
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	p.Role = "custom:" + p.Role
+	*c = customJSON(p)
+	return nil
+}
+
+// TestDecodeOnceMatchesEncodingJSON decodes the same payloads into each
+// claims shape through Verify and through encoding/json alone, and
+// requires the same result: the direct path (registered claims from the
+// scan, the rest to encoding/json) where it applies, encoding/json whole
+// where a type could take a registered claim elsewhere.
+func TestDecodeOnceMatchesEncodingJSON(t *testing.T) {
+	f := newFixture(t, WithRevoker(NewRevocationList(DefaultTTL, clockOf(t))))
+	payloads := []jwt.MapClaims{
+		{"sub": "alice", "role": "admin", "level": 3, "tags": []string{"a", "b"}, "nested": map[string]int{"A": 7}, "extra": map[string]any{"x": 1.5}, "Note": "n"},
+		{"sub": "bob", "ROLE": "case-insensitive", "aud": []string{"api", "web"}, "nbf": 1795000000, "jti": "j1"},
+		{"aud": "single", "Role": "upper", "level": -1},
+		{"role": "r", UsesClaim: 100, "jti": "j2"},
+		{},
+	}
+	shapes := []struct {
+		name   string
+		new    func() jwt.Claims
+		direct bool
+	}{
+		{"plain", func() jwt.Claims { return new(plainUser) }, true},
+		{"own Sub field", func() jwt.Claims { return new(ownSub) }, false},
+		{"own exp field", func() jwt.Claims { return new(ownExp) }, false},
+		{"pointer embed", func() jwt.Claims { return &pointerEmbed{RegisteredClaims: new(jwt.RegisteredClaims)} }, false},
+		{"promoted Aud", func() jwt.Claims { return new(promotedAud) }, false},
+		{"UnmarshalJSON", func() jwt.Claims { return new(customJSON) }, false},
+	}
+	compared := 0
+	for _, sh := range shapes {
+		if got := planFor(reflect.TypeOf(sh.new()).Elem()).direct; got != sh.direct {
+			t.Errorf("%s: direct = %v; want %v", sh.name, got, sh.direct)
+		}
+		for i, mc := range payloads {
+			tok, err := f.a.Sign(mc)
+			if err != nil {
+				t.Fatalf("payload %d: %v", i, err)
+			}
+			got := sh.new()
+			_, verr := f.a.Verify(context.Background(), tok, got)
+			want := sh.new()
+			raw := payloadOf(t, tok)
+			jerr := json.Unmarshal(raw, want)
+			if (verr != nil) != (jerr != nil) {
+				t.Errorf("%s, payload %d: Verify %v, encoding/json %v", sh.name, i, verr, jerr)
+				continue
+			}
+			if verr != nil {
+				continue
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("%s, payload %d:\n got %s\nwant %s", sh.name, i, g, w)
+			}
+			compared++
+		}
+	}
+	if compared != len(shapes)*len(payloads) {
+		t.Fatalf("compared %d of %d decodings", compared, len(shapes)*len(payloads))
+	}
+}
+
+func clockOf(t *testing.T) interface{ Now() time.Time } {
+	t.Helper()
+	return fixedTestClock{}
+}
+
+type fixedTestClock struct{}
+
+func (fixedTestClock) Now() time.Time { return testEpoch }
+
+// TestDecodeOnceResetsRegistered: a reused claims value keeps no registered
+// claim from an earlier token.
+func TestDecodeOnceResetsRegistered(t *testing.T) {
+	f := newFixture(t)
+	first, _ := f.a.Sign(jwt.MapClaims{"sub": "alice", "nbf": 1795000000})
+	second, _ := f.a.Sign(jwt.MapClaims{"role": "r"})
+	var c plainUser
+	if _, err := f.a.Verify(context.Background(), first, &c); err != nil || c.NotBefore == nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.Verify(context.Background(), second, &c); err != nil || c.Subject != "" || c.NotBefore != nil || c.Role != "r" {
+		t.Fatalf("reused value: %+v, %v", c, err)
+	}
+}
+
+func payloadOf(t *testing.T, tok string) []byte {
+	t.Helper()
+	_, p, _ := segments(t, tok)
+	raw, err := rawURL.DecodeString(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
