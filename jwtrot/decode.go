@@ -93,6 +93,66 @@ func claimsNameElsewhere(t reflect.Type, skip, depth int) bool {
 	return false
 }
 
+// decodeMap decodes the payload into m reading it once: the registered
+// claims from the scan, as encoding/json would give them (numbers as
+// float64, aud as a string or a []any of strings), and only the other
+// members through encoding/json.
+func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
+	if c.nOthers > 0 {
+		if err := json.Unmarshal(restOf(p, c), &m); err != nil {
+			return err
+		}
+	}
+	for _, d := range [...]struct {
+		name string
+		has  bool
+		v    int64
+	}{{"exp", c.hasExp, c.exp}, {"nbf", c.hasNbf, c.nbf}, {"iat", c.hasIat, c.iat}} {
+		if d.has {
+			m[d.name] = float64(d.v)
+		}
+	}
+	for _, s := range [...]struct {
+		name string
+		has  bool
+		sp   span
+	}{{"iss", c.hasIss, c.iss}, {"sub", c.hasSub, c.sub}, {"jti", c.hasJti, c.jti}} {
+		if s.has {
+			m[s.name] = spanText(p, s.sp)
+		}
+	}
+	if c.hasAud {
+		if !c.audArray {
+			m["aud"] = spanText(p, c.aud[0])
+		} else {
+			aud := make([]any, c.nAud)
+			for i, sp := range c.aud[:c.nAud] {
+				aud[i] = spanText(p, sp)
+			}
+			m["aud"] = aud
+		}
+	}
+	return nil
+}
+
+// restOf returns a JSON object of the members the registered claims do not
+// hold, in their order and spelling.
+func restOf(p []byte, c *claimSet) []byte {
+	n := 2
+	for _, m := range c.others[:c.nOthers] {
+		n += int(m.end-m.start) + 1
+	}
+	rest := make([]byte, 0, n)
+	rest = append(rest, '{')
+	for i, m := range c.others[:c.nOthers] {
+		if i > 0 {
+			rest = append(rest, ',')
+		}
+		rest = append(rest, p[m.start:m.end]...)
+	}
+	return append(rest, '}')
+}
+
 // decodeStruct decodes the payload into a pointer to a struct that embeds
 // jwt.RegisteredClaims, reading the payload once: the registered claims
 // come from the scan, and only the other members go to encoding/json. It
@@ -107,18 +167,5 @@ func decodeStruct(p []byte, c *claimSet, v reflect.Value) (bool, error) {
 	if c.nOthers == 0 {
 		return true, nil
 	}
-	n := 2
-	for _, m := range c.others[:c.nOthers] {
-		n += int(m.end-m.start) + 1
-	}
-	rest := make([]byte, 0, n)
-	rest = append(rest, '{')
-	for i, m := range c.others[:c.nOthers] {
-		if i > 0 {
-			rest = append(rest, ',')
-		}
-		rest = append(rest, p[m.start:m.end]...)
-	}
-	rest = append(rest, '}')
-	return true, json.Unmarshal(rest, v.Interface())
+	return true, json.Unmarshal(restOf(p, c), v.Interface())
 }

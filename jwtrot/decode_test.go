@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -153,3 +154,34 @@ func payloadOf(t *testing.T, tok string) []byte {
 	}
 	return raw
 }
+
+// TestDecodeMapMatchesEncodingJSON: MapClaims built from the scan equal
+// what encoding/json gives for the whole payload, escapes, arrays and
+// numbers included.
+func TestDecodeMapMatchesEncodingJSON(t *testing.T) {
+	f := newFixture(t)
+	k := f.keyAt(testEpoch)
+	now := testEpoch.Unix()
+	base := `"exp":` + itoa(now+60) + `,"iat":` + itoa(now)
+	for _, extra := range []string{
+		``,
+		`,"iss":"a\u00e9\"b","sub":"\ud83d\ude00x","jti":"j","aud":"one"`,
+		`,"aud":["x","y\n"],"nbf":` + itoa(now-10) + `,"n":1.5,"big":12345678901234567890,"o":{"a":[1,"2",null,true]}`,
+		`,"aud":[],"role":"r","x":"\/"`,
+	} {
+		tok := craft(canonical(k), "{"+base+extra+"}", k)
+		got := jwt.MapClaims{"stale": 1}
+		if _, err := f.a.Verify(context.Background(), tok, got); err != nil {
+			t.Fatalf("%s: %v", extra, err)
+		}
+		want := jwt.MapClaims{"stale": 1}
+		if err := json.Unmarshal(payloadOf(t, tok), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", extra, got, want)
+		}
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

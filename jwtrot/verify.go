@@ -331,7 +331,7 @@ func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
 	case *jwt.RegisteredClaims:
 		fillRegistered(dst, p, c)
 	case jwt.MapClaims:
-		err = json.Unmarshal(p, &dst)
+		err = decodeMap(p, c, dst)
 	default:
 		v := reflect.ValueOf(claims) // a non-nil pointer: checkClaimsValue
 		direct := false
