@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +40,13 @@ type Authority struct {
 	uses      UseCounter
 	observe   func(Outcome)
 
-	windows *atomic.Pointer[windowSet] // a pointer, so an Authority value copies no lock
+	// The window sets: the current one, and the next one prepared within
+	// the skew of the boundary (preparing: the index last started). They
+	// are pointers, so an Authority value copies no lock.
+	windows   *atomic.Pointer[windowSet]
+	next      *atomic.Pointer[windowSet]
+	preparing *atomic.Int64
+	builds    *atomic.Int64 // window sets built, for tests
 }
 
 // An Option configures an [Authority].
@@ -130,7 +137,9 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 		return nil, errors.New("jwtrot: nil Deriver")
 	}
 	a := &Authority{d: d, alg: d.Algorithm(), skew: d.Skew(), ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true,
-		windows: new(atomic.Pointer[windowSet])}
+		windows: new(atomic.Pointer[windowSet]), next: new(atomic.Pointer[windowSet]),
+		preparing: new(atomic.Int64), builds: new(atomic.Int64)}
+	a.preparing.Store(math.MinInt64)
 	for _, o := range opts {
 		o(a)
 	}
@@ -184,11 +193,34 @@ type windowEntry struct {
 
 // windowsAt returns the window set whose current window contains now,
 // building it on the first call in each window.
+//
+// Within the skew of the window's end, the first request starts building
+// the next window's set in a goroutine of its own (exactly once per window,
+// lasting a few microseconds), so that the first request of the next
+// window finds it ready and costs what every other one does.
 func (a *Authority) windowsAt(now time.Time) *windowSet {
 	w := a.d.WindowAt(now)
 	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && (!ws.missing || ws.derived == a.d.Derivations()) {
+		if ws.end.Sub(now) <= a.skew {
+			if old := a.preparing.Load(); old < ws.index+1 && a.preparing.CompareAndSwap(old, ws.index+1) {
+				go func(at time.Time) { a.next.Store(a.buildWindows(at)) }(ws.end)
+			}
+		}
 		return ws
 	}
+	if n := a.next.Load(); n != nil && n.index == w.Index() && !n.missing {
+		a.windows.Store(n)
+		return n
+	}
+	ws := a.buildWindows(now)
+	a.windows.Store(ws)
+	return ws
+}
+
+// buildWindows builds the window set of the window that contains now.
+func (a *Authority) buildWindows(now time.Time) *windowSet {
+	a.builds.Add(1)
+	w := a.d.WindowAt(now)
 	roots := a.d.Roots()
 	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), derived: a.d.Derivations()}
 	for _, id := range roots {
@@ -203,7 +235,6 @@ func (a *Authority) windowsAt(now time.Time) *windowSet {
 			ws.entries[i].current = &ws.entries[cur]
 		}
 	}
-	a.windows.Store(ws)
 	return ws
 }
 

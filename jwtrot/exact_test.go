@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -511,5 +512,48 @@ func TestCodesDocumented(t *testing.T) {
 		if documented[r.code] != r.phrase {
 			t.Errorf("code %s: SPEC says %q; jwtrot says %q", r.code, documented[r.code], r.phrase)
 		}
+	}
+}
+
+// TestNextWindowPreparedOnce: requests within the skew of a boundary build
+// the next window's set once, off the request path, and the first request
+// of the new window uses it instead of building one.
+func TestNextWindowPreparedOnce(t *testing.T) {
+	clk := newSimClock(testEpoch)
+	root, _ := rotation.NewRoot("main", testSecret)
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk), rotation.WithWindow(10*time.Minute), rotation.WithSkew(30*time.Second))
+	a, _ := New(d)
+	tok, _ := a.Sign(nil) // builds the current window's set
+	if n := a.builds.Load(); n != 1 {
+		t.Fatalf("%d builds after the first sign", n)
+	}
+	clk.set(testEpoch.Add(5*time.Minute - 10*time.Second)) // 10 s before the boundary
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.Verify(context.Background(), tok, nil) }()
+	}
+	wg.Wait()
+	for deadline := time.Now().Add(5 * time.Second); a.next.Load() == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the next window's set was never prepared")
+		}
+	}
+	if n := a.builds.Load(); n != 2 {
+		t.Fatalf("%d builds; want 2 (the current set, and the next prepared once)", n)
+	}
+	clk.set(testEpoch.Add(5*time.Minute + time.Second)) // the next window
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := a.Verify(context.Background(), tok, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := a.builds.Load(); n != 2 {
+		t.Fatalf("%d builds after the boundary; want still 2", n)
 	}
 }
