@@ -229,6 +229,10 @@ func (a *Authority) buildWindows(now time.Time) *windowSet {
 		for _, pos := range []rotation.Position{rotation.Current, rotation.Previous, rotation.Next} {
 			k, err := a.d.KeyAt(id, now.Add(time.Duration(pos)*w.Length()))
 			ws.missing = ws.missing || err != nil
+			if k != nil {
+				var mac [64]byte
+				k.AppendMAC(mac[:0], nil) // keys its pooled HMAC state now, not on a request
+			}
 			ws.entries = append(ws.entries, windowEntry{header: encodedHeader(a.alg, rotation.KeyID(id, w.Index()+int64(pos))), key: k, pos: pos})
 		}
 		for i := cur; i < cur+3; i++ {

@@ -1,6 +1,7 @@
 package jwtrot
 
 import (
+	"context"
 	"github.com/jwtrot/jwtrot/rotation"
 	"testing"
 	"time"
@@ -199,4 +200,44 @@ func BenchmarkVerifyParallel(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkFirstOfWindow verifies, in each iteration, the first token of a
+// new window (the next window's set prepared within the skew, as a live
+// server's traffic would); compare with "steady", a second verification in
+// the same window.
+func BenchmarkFirstOfWindow(b *testing.B) {
+	for _, first := range []bool{true, false} {
+		name := "steady"
+		if first {
+			name = "first"
+		}
+		b.Run(name, func(b *testing.B) {
+			clk := newSimClock(testEpoch)
+			root, _ := rotation.NewRoot("main", testSecret)
+			d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk), rotation.WithWindow(10*time.Minute), rotation.WithSkew(30*time.Second))
+			a, _ := New(d, WithTTL(24*time.Hour), WithMaxAge(24*time.Hour))
+			ctx := context.Background()
+			w := d.WindowAt(testEpoch)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				clk.set(w.End().Add(-10 * time.Second))
+				tok, _ := a.Sign(nil)
+				a.Verify(ctx, tok, nil) // within the skew: prepares the next set
+				for a.next.Load() == nil || a.next.Load().index != w.Index()+1 {
+					time.Sleep(10 * time.Microsecond)
+				}
+				w = w.Next()
+				clk.set(w.Start().Add(time.Second))
+				if !first {
+					a.Verify(ctx, tok, nil)
+				}
+				b.StartTimer()
+				if _, err := a.Verify(ctx, tok, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
