@@ -18,12 +18,19 @@ type Key struct {
 	window Window
 	alg    Algorithm
 	secret *material
-	macs   *sync.Pool // of hash.Hash keyed with secret; a pointer, so a Key value copies no lock
+	macs   *sync.Pool // of *macState; a pointer, so a Key value copies no lock
+}
+
+// A macState is a keyed HMAC and a buffer for its sums, pooled together so
+// that computing or checking a MAC allocates nothing.
+type macState struct {
+	h   hash.Hash
+	sum [64]byte
 }
 
 func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
 	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: &material{b: secret}, macs: new(sync.Pool)}
-	k.macs.New = func() any { return hmac.New(alg.Hash(), k.secret.b) }
+	k.macs.New = func() any { return &macState{h: hmac.New(alg.Hash(), k.secret.b)} }
 	return k
 }
 
@@ -42,18 +49,23 @@ func (k *Key) Algorithm() Algorithm { return k.alg }
 // AppendMAC appends the MAC of msg under the key to dst and returns the
 // extended slice.
 func (k *Key) AppendMAC(dst, msg []byte) []byte {
-	h := k.macs.Get().(hash.Hash)
-	h.Reset()
-	h.Write(msg)
-	dst = h.Sum(dst)
-	k.macs.Put(h)
+	st := k.macs.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(msg)
+	dst = append(dst, st.h.Sum(st.sum[:0])...)
+	k.macs.Put(st)
 	return dst
 }
 
-// Verify reports, in constant time, whether mac is the MAC of msg under the key.
+// Verify reports, in constant time, whether mac is the MAC of msg under the
+// key. It does not allocate.
 func (k *Key) Verify(msg, mac []byte) bool {
-	var buf [64]byte
-	return hmac.Equal(k.AppendMAC(buf[:0], msg), mac)
+	st := k.macs.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(msg)
+	ok := hmac.Equal(st.h.Sum(st.sum[:0]), mac)
+	k.macs.Put(st)
+	return ok
 }
 
 // Bytes returns a copy of the raw key. jwtrot never needs it; it exists to

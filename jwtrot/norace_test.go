@@ -1,0 +1,5 @@
+//go:build !race
+
+package jwtrot
+
+const raceEnabled = false
