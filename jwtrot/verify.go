@@ -367,10 +367,13 @@ func decodeError(err error) error {
 }
 
 // fillRegistered sets rc from a scanned payload without encoding/json: the
-// strings share one copy of the payload, the dates one array.
+// strings share the payload's bytes, the dates one array. p is the buffer
+// verify decoded the payload into and never writes again, so the strings
+// view it without a copy; they keep its few hundred bytes alive as long as
+// any of them lives.
 func fillRegistered(rc *jwt.RegisteredClaims, p []byte, c *claimSet) {
 	*rc = jwt.RegisteredClaims{}
-	ps := string(p)
+	ps := unsafe.String(unsafe.SliceData(p), len(p))
 	text := func(sp span) string {
 		if sp.escaped {
 			return spanText(p, sp)
@@ -434,7 +437,10 @@ func (e *windowEntry) startToken(n int) []byte {
 func (e *windowEntry) seal(input []byte) string {
 	var mac [64]byte
 	m := e.key.AppendMAC(mac[:0], input)
-	return string(base64.RawURLEncoding.AppendEncode(append(input, '.'), m))
+	out := base64.RawURLEncoding.AppendEncode(append(input, '.'), m)
+	// out is this call's own buffer, never written again: the token views
+	// it rather than copying it.
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // base64url holds true for the 64 characters of the base64url alphabet.
