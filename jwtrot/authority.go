@@ -24,73 +24,92 @@ const (
 // the first root and accepts the previous, the current and (within the skew)
 // the next window of every root, re-signing previous-window tokens.
 //
+// With an [rotation.EdDSA] Deriver it signs with Ed25519, and services that
+// only verify can hold a [Verifier] of the public keys instead of the root.
+//
 // An Authority is safe for concurrent use.
 type Authority struct {
-	d         *rotation.Deriver
-	alg       rotation.Algorithm
-	skew      time.Duration
+	*pipeline
+	d *rotation.Deriver
+}
+
+// config is what the Options set.
+type config struct {
 	ttl       time.Duration
+	ttlSet    bool
 	maxAge    time.Duration
 	maxAgeSet bool
 	maxSize   int
 	issuer    string
 	aud       string
 	ids       bool
+	idsSet    bool
 	revoker   Revoker
 	uses      UseCounter
 	observe   func(Outcome)
-
-	// The window sets: the current one, and the next one prepared within
-	// the skew of the boundary (preparing: the index last started). They
-	// are pointers, so an Authority value copies no lock.
-	windows   *atomic.Pointer[windowSet]
-	next      *atomic.Pointer[windowSet]
-	preparing *atomic.Int64
-	builds    *atomic.Int64 // window sets built, for tests
 }
 
-// An Option configures an [Authority].
-type Option func(*Authority)
+// A pipeline is the one verification path of SPEC §6, over the keys of a
+// KeySource: an Authority's Deriver or a Verifier's public keys.
+type pipeline struct {
+	config
+	src     KeySource
+	sched   *rotation.Schedule
+	alg     rotation.Algorithm
+	purpose string
+	signs   bool // the source's keys sign: re-sign previous-window tokens
+
+	// The window sets: the current one, and the next one prepared within
+	// the skew of the boundary (preparing: the index last started).
+	windows   atomic.Pointer[windowSet]
+	next      atomic.Pointer[windowSet]
+	preparing atomic.Int64
+	builds    atomic.Int64 // window sets built, for tests
+}
+
+// An Option configures an [Authority] or a [Verifier].
+type Option func(*config)
 
 // WithTTL sets the lifetime given to tokens signed without exp (default
 // [DefaultTTL]): exp = iat + ttl, the token's absolute lifetime. A whole,
 // non-negative number of seconds; 0 gives no default, so Sign refuses
-// claims without exp.
-func WithTTL(ttl time.Duration) Option { return func(a *Authority) { a.ttl = ttl } }
+// claims without exp. It configures signing: a [Verifier] refuses it.
+func WithTTL(ttl time.Duration) Option { return func(c *config) { c.ttl, c.ttlSet = ttl, true } }
 
 // WithMaxAge sets the oldest token accepted, measured from its iat whatever
 // its exp says (default: the TTL, or one hour if the TTL is 0). The server,
 // not the token, decides how long tokens live. It must be positive and at
 // least the TTL; New refuses anything else, 0 included.
 func WithMaxAge(d time.Duration) Option {
-	return func(a *Authority) { a.maxAge, a.maxAgeSet = d, true }
+	return func(c *config) { c.maxAge, c.maxAgeSet = d, true }
 }
 
 // WithIssuer sets iss on signed tokens that lack it and requires it, exactly,
 // on verified ones.
-func WithIssuer(iss string) Option { return func(a *Authority) { a.issuer = iss } }
+func WithIssuer(iss string) Option { return func(c *config) { c.issuer = iss } }
 
 // WithAudience sets aud on signed tokens that lack it and requires verified
 // tokens to name it, as their aud string or in their aud array.
-func WithAudience(aud string) Option { return func(a *Authority) { a.aud = aud } }
+func WithAudience(aud string) Option { return func(c *config) { c.aud = aud } }
 
 // WithMaxSize sets the longest token accepted, in bytes (default
 // [DefaultMaxSize]). Longer tokens are refused before any other work.
-func WithMaxSize(n int) Option { return func(a *Authority) { a.maxSize = n } }
+func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 
 // WithRandomID sets whether signed tokens without jti get a random 128-bit
-// one (default true). The per-token deny-list of a [Revoker] needs it.
-func WithRandomID(on bool) Option { return func(a *Authority) { a.ids = on } }
+// one (default true). The per-token deny-list of a [Revoker] needs it. It
+// configures signing: a [Verifier] refuses it.
+func WithRandomID(on bool) Option { return func(c *config) { c.ids, c.idsSet = on, true } }
 
 // WithRevoker sets a revocation check, consulted after the signature and the
 // claims pass.
-func WithRevoker(r Revoker) Option { return func(a *Authority) { a.revoker = r } }
+func WithRevoker(r Revoker) Option { return func(c *config) { c.revoker = r } }
 
 // WithObserver sets a function called with the outcome of every
 // verification, for metrics: count previous-window verifications, refusals
 // by reason. It must be quick and safe for concurrent use. It never sees the
 // token.
-func WithObserver(f func(Outcome)) Option { return func(a *Authority) { a.observe = f } }
+func WithObserver(f func(Outcome)) Option { return func(c *config) { c.observe = f } }
 
 // An Outcome is what an observer learns of one verification.
 //
@@ -136,12 +155,24 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	if d == nil {
 		return nil, errors.New("jwtrot: nil Deriver")
 	}
-	a := &Authority{d: d, alg: d.Algorithm(), skew: d.Skew(), ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true,
-		windows: new(atomic.Pointer[windowSet]), next: new(atomic.Pointer[windowSet]),
-		preparing: new(atomic.Int64), builds: new(atomic.Int64)}
+	p, err := newPipeline(deriverSource{d}, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.signs = true
+	return &Authority{pipeline: p, d: d}, nil
+}
+
+// newPipeline applies the options and checks them.
+func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
+	a := &pipeline{src: src, sched: src.Schedule(), alg: src.Algorithm(), purpose: src.Purpose(),
+		config: config{ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true}}
+	if a.sched == nil {
+		return nil, errors.New("jwtrot: the KeySource has no schedule")
+	}
 	a.preparing.Store(math.MinInt64)
 	for _, o := range opts {
-		o(a)
+		o(&a.config)
 	}
 	a.uses = a.counter()
 	switch {
@@ -185,10 +216,25 @@ type windowSet struct {
 }
 
 type windowEntry struct {
-	header  string        // base64url of the canonical header
-	key     *rotation.Key // nil if unavailable
+	header  string                // base64url of the canonical header
+	key     rotation.VerifyingKey // nil if unavailable
+	signer  *rotation.Key         // the key, if the pipeline signs with it
+	rootID  string
 	pos     rotation.Position
 	current *windowEntry // the same root's current-window entry
+}
+
+// holds reports whether the set has entries for the root.
+func (ws *windowSet) holds(rootID string) bool { return ws.currentOf(rootID) != nil }
+
+// currentOf returns the root's current-window entry, nil if it has none.
+func (ws *windowSet) currentOf(rootID string) *windowEntry {
+	for i := range ws.entries {
+		if e := &ws.entries[i]; e.pos == rotation.Current && e.rootID == rootID {
+			return e
+		}
+	}
+	return nil
 }
 
 // windowsAt returns the window set whose current window contains now,
@@ -198,10 +244,10 @@ type windowEntry struct {
 // the next window's set in a goroutine of its own (exactly once per window,
 // lasting a few microseconds), so that the first request of the next
 // window finds it ready and costs what every other one does.
-func (a *Authority) windowsAt(now time.Time) *windowSet {
-	w := a.d.WindowAt(now)
-	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && (!ws.missing || ws.derived == a.d.Derivations()) {
-		if ws.end.Sub(now) <= a.skew {
+func (a *pipeline) windowsAt(now time.Time) *windowSet {
+	w := a.sched.WindowAt(now)
+	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && (!ws.missing || ws.derived == a.src.Version()) {
+		if ws.end.Sub(now) <= a.sched.Skew() {
 			if old := a.preparing.Load(); old < ws.index+1 && a.preparing.CompareAndSwap(old, ws.index+1) {
 				go func(at time.Time) { a.next.Store(a.buildWindows(at)) }(ws.end)
 			}
@@ -218,22 +264,29 @@ func (a *Authority) windowsAt(now time.Time) *windowSet {
 }
 
 // buildWindows builds the window set of the window that contains now.
-func (a *Authority) buildWindows(now time.Time) *windowSet {
+func (a *pipeline) buildWindows(now time.Time) *windowSet {
 	a.builds.Add(1)
-	w := a.d.WindowAt(now)
-	roots := a.d.Roots()
-	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), derived: a.d.Derivations()}
+	w := a.sched.WindowAt(now)
+	roots := a.src.Roots()
+	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), derived: a.src.Version()}
 	for _, id := range roots {
 		// Current first: it is what most tokens carry.
 		cur := len(ws.entries)
 		for _, pos := range []rotation.Position{rotation.Current, rotation.Previous, rotation.Next} {
-			k, err := a.d.KeyAt(id, now.Add(time.Duration(pos)*w.Length()))
+			e := windowEntry{header: encodedHeader(a.alg, rotation.KeyID(id, w.Index()+int64(pos))), rootID: id, pos: pos}
+			k, err := a.src.Key(id, a.sched.Window(w.Index()+int64(pos)))
 			ws.missing = ws.missing || err != nil
-			if k != nil {
-				var mac [64]byte
-				k.AppendMAC(mac[:0], nil) // keys its pooled HMAC state now, not on a request
+			if err == nil {
+				e.key = k
+				if sk, ok := k.(*rotation.Key); ok && a.signs {
+					e.signer = sk
+				}
+				if !a.alg.Asymmetric() {
+					var mac [64]byte
+					k.Verify(nil, mac[:a.alg.SignatureSize()]) // keys a pooled HMAC state now, not on a request
+				}
 			}
-			ws.entries = append(ws.entries, windowEntry{header: encodedHeader(a.alg, rotation.KeyID(id, w.Index()+int64(pos))), key: k, pos: pos})
+			ws.entries = append(ws.entries, e)
 		}
 		for i := cur; i < cur+3; i++ {
 			ws.entries[i].current = &ws.entries[cur]

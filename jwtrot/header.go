@@ -28,7 +28,7 @@ var (
 // white space, escapes), or an attack. It refuses anything but a strict JSON
 // object with alg (the configured algorithm), kid (a string) and optionally
 // typ ("JWT", in any case), each once, and returns the kid.
-func (a *Authority) readHeader(header string) (string, error) {
+func (a *pipeline) readHeader(header string) (string, error) {
 	if len(header) > maxHeaderLen {
 		return "", errHeaderTooLong
 	}

@@ -50,17 +50,17 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 	if err := a.checkUses(&c); err != nil {
 		return "", err
 	}
-	now := a.d.Now()
+	now := a.sched.Now()
 	p, err = a.complete(p, &c, now)
 	if err != nil {
 		return "", err
 	}
 	e := &a.windowsAt(now).entries[0] // the first root's current window
-	if e.key == nil {
+	if e.signer == nil {
 		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
 	}
 	n := base64.RawURLEncoding.EncodedLen(len(p))
-	if size := len(e.header) + 1 + n + 1 + base64.RawURLEncoding.EncodedLen(a.alg.KeySize()); size > a.maxSize {
+	if size := len(e.header) + 1 + n + 1 + base64.RawURLEncoding.EncodedLen(a.alg.SignatureSize()); size > a.maxSize {
 		return "", fmt.Errorf("%w: the token would be %d bytes, over the size cap of %d (WithMaxSize)", ErrSign, size, a.maxSize)
 	}
 	out := e.startToken(n)
@@ -98,11 +98,11 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		return nil, fmt.Errorf("%w: exp is not in the future", ErrSign)
 	case exp > maxNumericDate:
 		return nil, fmt.Errorf("%w: exp would be after 9999-12-31", ErrSign)
-	case c.hasIat && time.Unix(c.iat, 0).After(now.Add(a.skew)):
+	case c.hasIat && time.Unix(c.iat, 0).After(now.Add(a.sched.Skew())):
 		return nil, fmt.Errorf("%w: iat is in the future", ErrSign)
 	case now.Sub(time.Unix(iat, 0)) > a.maxAge:
 		return nil, fmt.Errorf("%w: iat is older than the maximum age", ErrSign)
-	case c.hasNbf && time.Unix(c.nbf, 0).After(now.Add(a.skew)):
+	case c.hasNbf && time.Unix(c.nbf, 0).After(now.Add(a.sched.Skew())):
 		return nil, fmt.Errorf("%w: nbf is later than now plus the skew: the token would be refused until then", ErrSign)
 	case c.hasJti && c.jti.start == c.jti.end:
 		return nil, fmt.Errorf("%w: jti is empty: no revocation by id could reach the token", ErrSign)

@@ -42,10 +42,10 @@ type UseCounter interface {
 // [Revoker] given to [WithRevoker] that is also a UseCounter counts them;
 // with neither, N-use tokens are refused with [ErrUsedUp] and Sign refuses
 // to make them.
-func WithUseCounter(u UseCounter) Option { return func(a *Authority) { a.uses = u } }
+func WithUseCounter(u UseCounter) Option { return func(c *config) { c.uses = u } }
 
-// counter returns the UseCounter a's options give, for New.
-func (a *Authority) counter() UseCounter {
+// counter returns the UseCounter the options give, for New.
+func (a *pipeline) counter() UseCounter {
 	if a.uses != nil {
 		return a.uses
 	}
@@ -64,7 +64,7 @@ var (
 
 // consumeUse counts one use of an N-use token that passed every other
 // check, the last step of verification (SPEC §6 step 8).
-func (a *Authority) consumeUse(ctx context.Context, info TokenInfo) error {
+func (a *pipeline) consumeUse(ctx context.Context, info TokenInfo) error {
 	if a.uses == nil {
 		return errNoCounter
 	}

@@ -52,6 +52,11 @@ var rawURL = base64.RawURLEncoding.Strict()
 // when configured); the revocation check; the claims' own Validate method;
 // last, for an N-use token ([UsesClaim]), one use consumed.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+	return a.run(ctx, token, claims)
+}
+
+// run verifies a token and tells the observer.
+func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
 	var start time.Time
 	if a.observe != nil {
 		start = time.Now() // monotonic; only when someone looks
@@ -68,7 +73,7 @@ func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims)
 	a.observe(Outcome{
 		Code:            Code(err),
 		Position:        res.Position,
-		Purpose:         a.d.Purpose(),
+		Purpose:         a.purpose,
 		RootID:          tr.rootID,
 		KeyID:           res.KeyID,
 		Resigned:        res.Resigned != "",
@@ -87,7 +92,7 @@ type trace struct {
 	store  bool   // the revocation store or use counter was asked
 }
 
-func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims, tr *trace) (Result, error) {
+func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, tr *trace) (Result, error) {
 	if err := checkClaimsValue(claims); err != nil {
 		return Result{}, err
 	}
@@ -121,15 +126,15 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims,
 		}
 	}
 
-	now := a.d.Now()
+	now := a.sched.Now()
 	ws := a.windowsAt(now)
-	e, err := a.matchHeader(ws, header, now)
+	e, err := a.matchHeader(ctx, ws, header, now)
 	if err != nil {
 		return Result{}, err
 	}
-	tr.rootID = e.key.RootID()
+	tr.rootID = e.rootID
 
-	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.KeySize()) {
+	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.SignatureSize()) {
 		return Result{}, errSigLength
 	}
 	// The MAC is computed over the token's own bytes, not a copy: bytesOf
@@ -139,7 +144,7 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims,
 	if err != nil {
 		return Result{}, errNotBase64 // checked before: step 2
 	}
-	if !e.key.Verify(bytesOf(token[:d2]), mac[:n]) {
+	if !verifySignature(e.key, bytesOf(token[:d2]), mac[:n]) {
 		return Result{}, ErrBadSignature
 	}
 
@@ -192,33 +197,46 @@ func (a *Authority) verify(ctx context.Context, token string, claims jwt.Claims,
 			return Result{}, err
 		}
 	}
-	if e.pos == rotation.Previous && e.current.key != nil {
+	if e.pos == rotation.Previous && e.current != nil && e.current.signer != nil {
 		res.Resigned = resign(e.current, payload)
 	}
 	return res, nil
 }
 
 // matchHeader finds the acceptable key whose canonical header is exactly
-// header, or else reads header strictly to find the key or the reason.
-func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*windowEntry, error) {
+// header, or else reads header strictly to find the key or the reason. A key
+// the source does not hold yet is fetched (a source that cannot fetch
+// answers at once).
+func (a *pipeline) matchHeader(ctx context.Context, ws *windowSet, header string, now time.Time) (*windowEntry, error) {
 	for i := range ws.entries {
 		e := &ws.entries[i]
 		if e.header != header {
 			continue
 		}
-		if e.pos == rotation.Next && ws.end.Sub(now) > a.skew {
+		if e.pos == rotation.Next && ws.end.Sub(now) > a.sched.Skew() {
 			return nil, ErrWindowNotOpen
 		}
-		if e.key == nil {
-			return nil, ErrKeyUnavailable
+		if e.key != nil {
+			return e, nil
 		}
-		return e, nil
+		return a.fetch(ctx, ws, e.rootID, ws.index+int64(e.pos), e.pos, true)
 	}
 	kid, err := a.readHeader(header)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := a.d.VerificationKey(kid, now); err != nil {
+	rootID, index, err := rotation.ParseKeyID(kid)
+	if err != nil {
+		return nil, ErrUnknownKeyID
+	}
+	held := ws.holds(rootID)
+	pos, err := a.sched.Position(index, now)
+	if err != nil {
+		// A window that is not acceptable is refused here, never fetched;
+		// a root that is not held is the first thing wrong with it.
+		if !held {
+			return nil, ErrUnknownKeyID
+		}
 		return nil, fromRotation(err)
 	}
 	for i := range ws.entries {
@@ -226,12 +244,39 @@ func (a *Authority) matchHeader(ws *windowSet, header string, now time.Time) (*w
 			return e, nil
 		}
 	}
-	if ws.missing {
-		return nil, ErrKeyUnavailable
+	return a.fetch(ctx, ws, rootID, index, pos, held)
+}
+
+// fetch finds the key of an acceptable window that the window set lacks: a
+// key the source has obtained since the set was built, or one it fetches
+// now. A source fetches at most a few times per window however many tokens
+// ask, so a flood of kids naming unheld roots costs nothing remote.
+func (a *pipeline) fetch(ctx context.Context, ws *windowSet, rootID string, index int64, pos rotation.Position, held bool) (*windowEntry, error) {
+	w := a.sched.Window(index)
+	k, err := a.src.Key(rootID, w)
+	if err != nil {
+		k, err = a.src.Fetch(ctx, rootID, w)
 	}
-	// VerificationKey and the window set disagree only if they were given
-	// different instants; both had now.
-	return nil, ErrUnknownKeyID
+	if err != nil {
+		if !held && !errors.Is(err, rotation.ErrKeyUnavailable) {
+			return nil, ErrUnknownKeyID
+		}
+		return nil, fromRotation(err)
+	}
+	return &windowEntry{key: k, rootID: rootID, pos: pos, current: ws.currentOf(rootID)}, nil
+}
+
+// verifySignature calls the key's own Verify directly for the key types of
+// package rotation, so that sig, on the caller's stack, does not escape
+// through an interface call; another VerifyingKey gets a copy.
+func verifySignature(k rotation.VerifyingKey, msg, sig []byte) bool {
+	switch k := k.(type) {
+	case *rotation.Key:
+		return k.Verify(msg, sig)
+	case *rotation.PublicKey:
+		return k.Verify(msg, sig)
+	}
+	return k.Verify(msg, append([]byte(nil), sig...))
 }
 
 // fromRotation turns an error of package rotation about a kid into this
@@ -246,7 +291,7 @@ func fromRotation(err error) error {
 }
 
 // checkClaims applies the registered-claim rules to a scanned payload.
-func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
+func (a *pipeline) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	switch {
 	case !c.hasExp:
 		return errNoExp
@@ -255,7 +300,7 @@ func (a *Authority) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	case now.Unix() >= c.exp:
 		return ErrExpired
 	}
-	late := now.Add(a.skew)
+	late := now.Add(a.sched.Skew())
 	if c.hasNbf && time.Unix(c.nbf, 0).After(late) {
 		return ErrNotYetValid
 	}
@@ -422,6 +467,7 @@ func zeroClaims(claims jwt.Claims) {
 }
 
 // resign signs the unchanged payload segment under cur's key and header.
+// cur.signer is set.
 func resign(cur *windowEntry, payload string) string {
 	return cur.seal(append(cur.startToken(len(payload)), payload...))
 }
@@ -429,14 +475,15 @@ func resign(cur *windowEntry, payload string) string {
 // startToken returns a buffer holding e's header and a dot, with room for
 // an encoded payload of n bytes and the signature.
 func (e *windowEntry) startToken(n int) []byte {
-	out := make([]byte, 0, len(e.header)+1+n+1+base64.RawURLEncoding.EncodedLen(e.key.Algorithm().KeySize()))
+	out := make([]byte, 0, len(e.header)+1+n+1+base64.RawURLEncoding.EncodedLen(e.key.Algorithm().SignatureSize()))
 	return append(append(out, e.header...), '.')
 }
 
-// seal appends a dot and the signature of the signing input to it.
+// seal appends a dot and the signature of the signing input to it, under
+// e.signer.
 func (e *windowEntry) seal(input []byte) string {
 	var mac [64]byte
-	m := e.key.AppendMAC(mac[:0], input)
+	m := e.signer.AppendSignature(mac[:0], input)
 	out := base64.RawURLEncoding.AppendEncode(append(input, '.'), m)
 	// out is this call's own buffer, never written again: the token views
 	// it rather than copying it.

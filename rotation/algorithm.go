@@ -1,27 +1,34 @@
 package rotation
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/sha512"
 	"fmt"
 	"hash"
 )
 
-// An Algorithm is a JWS HMAC algorithm (RFC 7518 §3.2). The zero value is
-// not an algorithm.
+// An Algorithm is a JWS algorithm: one of the HMAC algorithms of RFC 7518
+// §3.2, or EdDSA with Ed25519 (RFC 8037). The zero value is not an
+// algorithm.
 type Algorithm uint8
 
-// The HMAC algorithms, each with a key as long as its hash output.
+// The algorithms. Each HMAC key is as long as its hash output.
 const (
 	HS256 Algorithm = iota + 1 // HMAC-SHA-256, 32-byte keys
 	HS384                      // HMAC-SHA-384, 48-byte keys
 	HS512                      // HMAC-SHA-512, 64-byte keys
+
+	// EdDSA signs with Ed25519 (RFC 8037 §3.1, the "alg" value PyJWT, Node
+	// jose and golang-jwt all verify). The derived 32 bytes are the seed of
+	// the window's key pair; verifiers need only its public key.
+	EdDSA
 )
 
 // ParseAlgorithm returns the algorithm named by its JWS "alg" value, spelled
-// exactly ("HS256", "HS384" or "HS512").
+// exactly ("HS256", "HS384", "HS512" or "EdDSA").
 func ParseAlgorithm(name string) (Algorithm, error) {
-	for _, a := range []Algorithm{HS256, HS384, HS512} {
+	for _, a := range []Algorithm{HS256, HS384, HS512, EdDSA} {
 		if a.String() == name {
 			return a, nil
 		}
@@ -38,11 +45,14 @@ func (a Algorithm) String() string {
 		return "HS384"
 	case HS512:
 		return "HS512"
+	case EdDSA:
+		return "EdDSA"
 	}
 	return fmt.Sprintf("Algorithm(%d)", uint8(a))
 }
 
-// KeySize returns the length in bytes of the algorithm's keys and MACs.
+// KeySize returns the length in bytes of the secret derived for each window:
+// the HMAC key, or the Ed25519 seed.
 func (a Algorithm) KeySize() int {
 	switch a {
 	case HS256:
@@ -51,11 +61,26 @@ func (a Algorithm) KeySize() int {
 		return 48
 	case HS512:
 		return 64
+	case EdDSA:
+		return ed25519.SeedSize
 	}
 	return 0
 }
 
-// Hash returns the constructor of the algorithm's hash function.
+// SignatureSize returns the length in bytes of the algorithm's MACs or
+// signatures.
+func (a Algorithm) SignatureSize() int {
+	if a == EdDSA {
+		return ed25519.SignatureSize
+	}
+	return a.KeySize()
+}
+
+// Asymmetric reports whether verifying needs no secret (EdDSA).
+func (a Algorithm) Asymmetric() bool { return a == EdDSA }
+
+// Hash returns the constructor of the HMAC algorithm's hash function, nil
+// for EdDSA.
 func (a Algorithm) Hash() func() hash.Hash {
 	switch a {
 	case HS256:

@@ -77,11 +77,7 @@ type Deriver struct {
 	roots   []*Root
 	alg     Algorithm
 	purpose string
-	length  time.Duration
-	seconds int64
-	skew    time.Duration
-	skewSet bool
-	clock   Clock
+	sched   Schedule
 	prefix  []byte // the HKDF info string without the index
 
 	caches      []keyCache
@@ -109,7 +105,7 @@ type Option func(*Deriver)
 // of seconds, at least one second. A token signed in window i is accepted
 // until window i+1 ends: between one and two window lengths of idleness.
 func WithWindow(d time.Duration) Option {
-	return func(dr *Deriver) { dr.length = d }
+	return func(dr *Deriver) { dr.sched.length = d }
 }
 
 // WithAlgorithm sets the HMAC algorithm (default [HS256]).
@@ -124,10 +120,12 @@ func WithPurpose(p string) Option { return func(d *Deriver) { d.purpose = p } }
 // of [DefaultSkew] and a quarter of the window): a key of the next window is
 // accepted this long before that window starts. It must be at most a quarter
 // of the window.
-func WithSkew(s time.Duration) Option { return func(d *Deriver) { d.skew, d.skewSet = s, true } }
+func WithSkew(s time.Duration) Option {
+	return func(d *Deriver) { d.sched.skew, d.sched.skewSet = s, true }
+}
 
 // WithClock sets the clock (default [SystemClock]).
-func WithClock(c Clock) Option { return func(d *Deriver) { d.clock = c } }
+func WithClock(c Clock) Option { return func(d *Deriver) { d.sched.clock = c } }
 
 // NewDeriver returns a Deriver over roots, the first of which issues. Root ids
 // must be distinct.
@@ -141,8 +139,7 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	d := &Deriver{
 		alg:     HS256,
 		purpose: DefaultPurpose,
-		length:  DefaultWindow,
-		clock:   SystemClock,
+		sched:   Schedule{length: DefaultWindow, clock: SystemClock},
 		timeout: DefaultDeriveTimeout,
 
 		derivations: new(atomic.Int64),
@@ -150,10 +147,9 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	for _, o := range opts {
 		o(d)
 	}
-	if err := CheckWindow(d.length); err != nil {
+	if err := d.sched.init(); err != nil {
 		return nil, err
 	}
-	d.seconds = int64(d.length / time.Second)
 	if len(roots) == 0 {
 		return nil, errors.New("rotation: no root")
 	}
@@ -173,17 +169,8 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	if !validPurpose(d.purpose) {
 		return nil, ErrPurpose
 	}
-	if d.clock == nil {
-		return nil, errors.New("rotation: nil clock")
-	}
-	if !d.skewSet {
-		d.skew = min(DefaultSkew, d.length/4)
-	}
-	if d.skew < 0 || d.skew > d.length/4 {
-		return nil, fmt.Errorf("rotation: skew %v is not between 0 and a quarter of the %v window", d.skew, d.length)
-	}
 	d.roots = append([]*Root(nil), roots...)
-	d.prefix = infoPrefix(d.alg, d.purpose, d.seconds)
+	d.prefix = infoPrefix(d.alg, d.purpose, d.sched.seconds)
 	d.caches = make([]keyCache, len(roots))
 	for _, r := range roots {
 		d.external = d.external || r.ext != nil
@@ -201,13 +188,16 @@ func (d *Deriver) Algorithm() Algorithm { return d.alg }
 func (d *Deriver) Purpose() string { return d.purpose }
 
 // Length returns the window length.
-func (d *Deriver) Length() time.Duration { return d.length }
+func (d *Deriver) Length() time.Duration { return d.sched.length }
 
 // Skew returns the clock skew allowed between instances.
-func (d *Deriver) Skew() time.Duration { return d.skew }
+func (d *Deriver) Skew() time.Duration { return d.sched.skew }
+
+// Schedule returns the Deriver's schedule: window length, skew and clock.
+func (d *Deriver) Schedule() *Schedule { return &d.sched }
 
 // Now returns the time on the Deriver's clock.
-func (d *Deriver) Now() time.Time { return d.clock.Now() }
+func (d *Deriver) Now() time.Time { return d.sched.clock.Now() }
 
 // Roots returns the ids of the roots, the issuing root first.
 func (d *Deriver) Roots() []string {
@@ -219,14 +209,14 @@ func (d *Deriver) Roots() []string {
 }
 
 // WindowAt returns the window that contains t.
-func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.seconds) }
+func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.sched.seconds) }
 
 // SigningKey returns the issuing root's key for the window that contains t.
 // After the first call for a window it does not allocate. It fails only for
 // an external root, with [ErrKeyUnavailable], when that window's key has not
 // been derived: see [Deriver.KeyAt].
 func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
-	return d.key(0, windowAt(t, d.seconds))
+	return d.key(0, windowAt(t, d.sched.seconds))
 }
 
 // KeyAt returns the key of the root named rootID for the window that
@@ -243,7 +233,7 @@ func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
 func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
 	for i, r := range d.roots {
 		if r.id == rootID {
-			return d.key(i, windowAt(t, d.seconds))
+			return d.key(i, windowAt(t, d.sched.seconds))
 		}
 	}
 	return nil, ErrKeyID
@@ -276,32 +266,15 @@ func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, erro
 	if root < 0 {
 		return nil, 0, ErrKeyID
 	}
-	cur := windowAt(t, d.seconds)
-	pos, err := d.position(cur, index, t)
+	pos, err := d.sched.Position(index, t)
 	if err != nil {
 		return nil, 0, err
 	}
-	k, err := d.key(root, Window{index: index, seconds: d.seconds})
+	k, err := d.key(root, Window{index: index, seconds: d.sched.seconds})
 	if err != nil {
 		return nil, 0, err
 	}
 	return k, pos, nil
-}
-
-// position places the window with the given index relative to cur, the
-// window that contains t, and refuses it unless it is acceptable at t.
-func (d *Deriver) position(cur Window, index int64, t time.Time) (Position, error) {
-	switch {
-	case index == cur.index:
-		return Current, nil
-	case index == cur.index-1:
-		return Previous, nil
-	case index == cur.index+1 && cur.End().Sub(t) <= d.skew:
-		return Next, nil
-	case index < cur.index:
-		return 0, ErrWindowRetired
-	}
-	return 0, ErrWindowNotOpen
 }
 
 // key returns the key of roots[root] for window w. On a miss it derives the

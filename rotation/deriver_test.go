@@ -288,7 +288,7 @@ func BenchmarkDerive(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.caches[0].slots[12345%cacheSlots].Store(nil)
-		d.fill(context.Background(), 0, Window{index: 12345, seconds: d.seconds})
+		d.fill(context.Background(), 0, Window{index: 12345, seconds: d.sched.seconds})
 	}
 }
 

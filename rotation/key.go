@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,8 +9,10 @@ import (
 	"sync"
 )
 
-// A Key is the HMAC key of one root's window. It is safe for concurrent use;
-// its MAC methods reuse keyed HMAC states, so they do not allocate.
+// A Key is the signing key of one root's window: an HMAC key, or for
+// [EdDSA] an Ed25519 private key whose public half is [Key.Public]. It is
+// safe for concurrent use; its HMAC methods reuse keyed HMAC states, so they
+// do not allocate.
 //
 // A Key redacts itself when printed or logged: only its id shows.
 type Key struct {
@@ -17,7 +20,9 @@ type Key struct {
 	rootID string
 	window Window
 	alg    Algorithm
-	secret *material
+	secret *material  // the derived bytes: the HMAC key or the Ed25519 seed
+	priv   *material  // EdDSA: the private key, seed and public key
+	public *PublicKey // EdDSA: the public half; nil for HMAC
 	macs   *sync.Pool // of *macState; a pointer, so a Key value copies no lock
 }
 
@@ -29,7 +34,14 @@ type macState struct {
 }
 
 func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
-	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: &material{b: secret}, macs: new(sync.Pool)}
+	k := &Key{id: KeyID(root.id, w.index), rootID: root.id, window: w, alg: alg, secret: &material{b: secret}}
+	if alg == EdDSA {
+		priv := ed25519.NewKeyFromSeed(secret)
+		k.priv = &material{b: priv}
+		k.public = &PublicKey{id: k.id, rootID: root.id, window: w, key: ed25519.PublicKey(priv[ed25519.SeedSize:])}
+		return k
+	}
+	k.macs = new(sync.Pool)
 	k.macs.New = func() any { return &macState{h: hmac.New(alg.Hash(), k.secret.b)} }
 	return k
 }
@@ -43,12 +55,30 @@ func (k *Key) RootID() string { return k.rootID }
 // Window returns the key's window.
 func (k *Key) Window() Window { return k.window }
 
-// Algorithm returns the HMAC algorithm the key is for.
+// Algorithm returns the algorithm the key is for.
 func (k *Key) Algorithm() Algorithm { return k.alg }
 
-// AppendMAC appends the MAC of msg under the key to dst and returns the
-// extended slice.
+// Public returns the public half of an [EdDSA] key, which verifies what the
+// key signs and cannot sign; nil for an HMAC key, which has none.
+func (k *Key) Public() *PublicKey { return k.public }
+
+// AppendSignature appends the signature of msg under the key (the MAC, for
+// HMAC) to dst and returns the extended slice. For HMAC it does not
+// allocate.
+func (k *Key) AppendSignature(dst, msg []byte) []byte {
+	if k.alg == EdDSA {
+		return append(dst, ed25519.Sign(k.priv.b, msg)...)
+	}
+	return k.AppendMAC(dst, msg)
+}
+
+// AppendMAC appends the HMAC of msg under the key to dst and returns the
+// extended slice. For an [EdDSA] key it appends the signature, as
+// [Key.AppendSignature] does.
 func (k *Key) AppendMAC(dst, msg []byte) []byte {
+	if k.alg == EdDSA {
+		return k.AppendSignature(dst, msg)
+	}
 	st := k.macs.Get().(*macState)
 	st.h.Reset()
 	st.h.Write(msg)
@@ -57,9 +87,14 @@ func (k *Key) AppendMAC(dst, msg []byte) []byte {
 	return dst
 }
 
-// Verify reports, in constant time, whether mac is the MAC of msg under the
-// key. It does not allocate.
-func (k *Key) Verify(msg, mac []byte) bool {
+// Verify reports whether sig is the signature of msg under the key: for
+// HMAC, comparing MACs in constant time, with no allocation; for EdDSA, as
+// [PublicKey.Verify].
+func (k *Key) Verify(msg, sig []byte) bool {
+	if k.alg == EdDSA {
+		return k.public.Verify(msg, sig)
+	}
+	mac := sig
 	st := k.macs.Get().(*macState)
 	st.h.Reset()
 	st.h.Write(msg)
@@ -68,9 +103,10 @@ func (k *Key) Verify(msg, mac []byte) bool {
 	return ok
 }
 
-// Bytes returns a copy of the raw key. jwtrot never needs it; it exists to
-// hand a window key to another JWT library in a test or an interop check.
-// Whoever holds it can sign tokens for the window.
+// Bytes returns a copy of the derived secret: the HMAC key, or the Ed25519
+// seed (ed25519.NewKeyFromSeed makes the private key of it). jwtrot never
+// needs it; it exists to hand a window key to another JWT library in a test
+// or an interop check. Whoever holds it can sign tokens for the window.
 func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret.b...) }
 
 // Fingerprint returns a short, non-secret identifier of the key material: the

@@ -51,8 +51,8 @@ func WithLogger(l *slog.Logger) Option { return func(d *Deriver) { d.logger = l 
 // in a readiness probe. It returns every failure, each wrapping
 // [ErrKeyUnavailable]. It does nothing for roots held in memory.
 func (d *Deriver) Prefetch(ctx context.Context) error {
-	now := d.clock.Now()
-	cur := windowAt(now, d.seconds)
+	now := d.sched.clock.Now()
+	cur := windowAt(now, d.sched.seconds)
 	windows := []Window{cur, cur.Prev()}
 	if !cur.End().After(now.Add(d.lead)) {
 		windows = append(windows, cur.Next())
@@ -112,10 +112,10 @@ func (p *prefetcher) stop() {
 // derives the keys needed now and starts the goroutine.
 func (d *Deriver) startPrefetch() error {
 	if !d.leadSet {
-		d.lead = d.length
+		d.lead = d.sched.length
 	}
-	if d.lead < d.skew || d.lead > d.length {
-		return fmt.Errorf("rotation: prefetch lead %v is not between the skew (%v) and the window length (%v)", d.lead, d.skew, d.length)
+	if d.lead < d.sched.skew || d.lead > d.sched.length {
+		return fmt.Errorf("rotation: prefetch lead %v is not between the skew (%v) and the window length (%v)", d.lead, d.sched.skew, d.sched.length)
 	}
 	if d.timeout <= 0 {
 		return fmt.Errorf("rotation: derive timeout %v is not positive", d.timeout)
@@ -146,10 +146,10 @@ func (d *Deriver) startPrefetch() error {
 func (d *Deriver) run(ctx context.Context) {
 	defer close(d.pf.done)
 	// NewDeriver has just derived what is needed now: sleep first.
-	timer := time.NewTimer(min(d.nextDue(d.clock.Now()), maxSleep))
+	timer := time.NewTimer(min(d.nextDue(d.sched.clock.Now()), maxSleep))
 	defer timer.Stop()
 	backoff, failing := time.Duration(0), false
-	limit := min(maxBackoff, max(d.length/8, minBackoff))
+	limit := min(maxBackoff, max(d.sched.length/8, minBackoff))
 	for {
 	sleep:
 		for {
@@ -184,7 +184,7 @@ func (d *Deriver) run(ctx context.Context) {
 				d.logger.Info("rotation: deriving window keys through the module succeeded again")
 			}
 			backoff, failing = 0, false
-			wait = d.nextDue(d.clock.Now())
+			wait = d.nextDue(d.sched.clock.Now())
 		}
 		timer.Reset(min(wait, maxSleep))
 	}
@@ -194,7 +194,7 @@ func (d *Deriver) run(ctx context.Context) {
 // window's start minus the lead if that is still ahead, else the start of
 // the window after it minus the lead.
 func (d *Deriver) nextDue(now time.Time) time.Duration {
-	next := windowAt(now, d.seconds).Next()
+	next := windowAt(now, d.sched.seconds).Next()
 	due := next.Start().Add(-d.lead)
 	if !due.After(now) {
 		due = next.End().Add(-d.lead)

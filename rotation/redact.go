@@ -46,7 +46,7 @@ func (k Key) LogValue() slog.Value {
 // String describes the Deriver by its public parameters: the root ids, the
 // algorithm, the purpose, the window length and the skew. It hides the roots.
 func (d Deriver) String() string {
-	return fmt.Sprintf("rotation.Deriver{roots: %v, alg: %v, purpose: %s, window: %v, skew: %v}", d.Roots(), d.alg, d.purpose, d.length, d.skew)
+	return fmt.Sprintf("rotation.Deriver{roots: %v, alg: %v, purpose: %s, window: %v, skew: %v}", d.Roots(), d.alg, d.purpose, d.sched.length, d.sched.skew)
 }
 
 // GoString hides the roots from %#v.
@@ -58,7 +58,7 @@ func (d Deriver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 // LogValue hides the roots from log/slog.
 func (d Deriver) LogValue() slog.Value {
 	return slog.GroupValue(slog.Any("roots", d.Roots()), slog.String("alg", d.alg.String()),
-		slog.String("purpose", d.purpose), slog.Duration("window", d.length), slog.Duration("skew", d.skew))
+		slog.String("purpose", d.purpose), slog.Duration("window", d.sched.length), slog.Duration("skew", d.sched.skew))
 }
 
 var (

@@ -1,0 +1,72 @@
+package jwtrot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// A Verifier verifies the EdDSA tokens of an [Authority] with public keys
+// only: it holds no root and no private key, so a compromised service that
+// only verifies cannot mint a token. Its checks are the Authority's own, in
+// the same code path (SPEC §6), with the keys of a [KeySource] such as a
+// JWKS document or a JWKS URL (package github.com/jwtrot/jwtrot/jwks).
+//
+// A Verifier cannot re-sign: a token of the previous window is accepted
+// with [Result.Position] [rotation.Previous] and no re-signed token; the
+// issuer's refresh handler (package httpauth) re-signs it.
+//
+// A Verifier is safe for concurrent use.
+type Verifier struct {
+	p *pipeline
+}
+
+// NewVerifier returns a Verifier over the public keys of src. It refuses a
+// source whose algorithm needs a secret to verify (HMAC: use [New] with the
+// root) and the options that configure signing ([WithTTL],
+// [WithRandomID]), and otherwise checks the options as [New] does.
+func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
+	if src == nil {
+		return nil, errors.New("jwtrot: nil KeySource")
+	}
+	if alg := src.Algorithm(); !alg.Asymmetric() {
+		return nil, fmt.Errorf("jwtrot: a Verifier checks EdDSA tokens with public keys; %v needs the root to verify: use jwtrot.New with a rotation.Deriver", alg)
+	}
+	p, err := newPipeline(src, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.ttlSet:
+		return nil, errors.New("jwtrot: WithTTL configures signing and a Verifier does not sign; set it on the issuer's Authority, and bound verified tokens with WithMaxAge")
+	case p.idsSet:
+		return nil, errors.New("jwtrot: WithRandomID configures signing and a Verifier does not sign; set it on the issuer's Authority")
+	}
+	return &Verifier{p: p}, nil
+}
+
+// Verify checks token as [Authority.Verify] does, with the same rules,
+// reasons and claims types, except that a previous-window token is not
+// re-signed ([Result.Resigned] is always "").
+func (v *Verifier) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+	return v.p.run(ctx, token, claims)
+}
+
+// Source returns the KeySource the Verifier takes its keys from.
+func (v *Verifier) Source() KeySource { return v.p.src }
+
+// String describes the Verifier by its public configuration.
+func (v *Verifier) String() string {
+	return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, window: %v, skew: %v, maxAge: %v, issuer: %q, audience: %q}",
+		v.p.alg, v.p.purpose, v.p.sched.Length(), v.p.sched.Skew(), v.p.maxAge, v.p.issuer, v.p.aud)
+}
+
+// LogValue logs the Verifier's public configuration.
+func (v *Verifier) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("alg", v.p.alg.String()), slog.String("purpose", v.p.purpose),
+		slog.Duration("window", v.p.sched.Length()), slog.Duration("max_age", v.p.maxAge),
+		slog.String("issuer", v.p.issuer), slog.String("audience", v.p.aud))
+}
