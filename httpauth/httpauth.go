@@ -4,7 +4,8 @@
 //
 // # Use
 //
-// Build a [Middleware] from a [jwtrot.Authority] and wrap handlers with
+// Build a [Middleware] from a [jwtrot.Authority] (or, on a service that
+// holds no secret, a [jwtrot.Verifier]) and wrap handlers with
 // [Middleware.Handler], of the standard shape func(http.Handler) http.Handler,
 // so it fits net/http's ServeMux, chi, gorilla/mux or anything that takes a
 // handler:
@@ -66,6 +67,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
 )
 
 // DefaultRefreshHeader is the response header that carries a re-signed token.
@@ -74,7 +76,7 @@ const DefaultRefreshHeader = "Refreshed-Token"
 // A Middleware verifies the tokens of incoming requests. It is safe for
 // concurrent use.
 type Middleware struct {
-	auth      *jwtrot.Authority
+	auth      TokenVerifier
 	realm     string
 	header    string
 	cookie    *http.Cookie // template; nil for Bearer tokens only
@@ -82,6 +84,15 @@ type Middleware struct {
 	preflight bool // pass CORS preflight requests through
 	newClaims func() jwt.Claims
 	scoped    bool // newClaims' type has a Scopes method
+	refresher *refresher
+}
+
+// A TokenVerifier verifies tokens for a [Middleware]: a [jwtrot.Authority],
+// which holds the root and re-signs previous-window tokens itself, or a
+// [jwtrot.Verifier], which holds public keys only (see [WithIssuerRefresh]).
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string, claims jwt.Claims) (jwtrot.Result, error)
+	Schedule() *rotation.Schedule
 }
 
 // An Option configures a [Middleware].
@@ -131,9 +142,9 @@ func WithClaims(newClaims func() jwt.Claims) Option {
 }
 
 // New returns a Middleware that verifies tokens with auth.
-func New(auth *jwtrot.Authority, opts ...Option) (*Middleware, error) {
-	if auth == nil {
-		return nil, errors.New("httpauth: nil Authority")
+func New(auth TokenVerifier, opts ...Option) (*Middleware, error) {
+	if v := reflect.ValueOf(auth); auth == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
+		return nil, errors.New("httpauth: nil Authority or Verifier")
 	}
 	m := &Middleware{auth: auth, realm: "api", header: DefaultRefreshHeader, preflight: true,
 		newClaims: func() jwt.Claims { return new(jwt.RegisteredClaims) }}
@@ -160,6 +171,11 @@ func New(auth *jwtrot.Authority, opts ...Option) (*Middleware, error) {
 		return nil, fmt.Errorf("httpauth: WithClaims returns %T, not a new non-nil pointer: return new(T) or &T{}, so that each request decodes into its own claims", sample)
 	}
 	_, m.scoped = sample.(interface{ Scopes() []string })
+	if m.refresher != nil {
+		if err := m.refresher.check(auth); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -220,25 +236,18 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	claims := m.newClaims()
 	res, err := m.auth.Verify(r.Context(), tok, claims)
 	if err != nil {
-		if errors.Is(err, jwtrot.ErrRevocationCheck) || errors.Is(err, jwtrot.ErrKeyUnavailable) {
-			// The server failed, not the token: the client should retry,
-			// not drop its token.
-			w.Header().Set("Retry-After", "1")
-			m.refuse(w, http.StatusServiceUnavailable, "temporarily_unavailable", jwtrot.Reason(err), "")
-			return
-		}
-		if fromCookie && m.cookie != nil {
-			m.clearCookie(w) // a refused session cookie is of no more use
-		}
-		m.refuse(w, http.StatusUnauthorized, "invalid_token", jwtrot.Reason(err), "")
+		m.refuseVerify(w, err, fromCookie)
 		return
 	}
 	// The token itself verified: its refresh goes back whatever the route
 	// decides, the way the token came, or the session would be retired.
+	if res.Resigned == "" && res.Position == rotation.Previous && m.refresher != nil {
+		res.Resigned = m.refresher.refresh(r.Context(), tok)
+	}
 	if res.Resigned != "" {
 		m.sendRefreshed(w, res, fromCookie)
 	}
-	if p.MaxAge > 0 && m.auth.Deriver().Now().Sub(res.IssuedAt) > p.MaxAge {
+	if p.MaxAge > 0 && m.auth.Schedule().Now().Sub(res.IssuedAt) > p.MaxAge {
 		// RFC 9470: the token is fine, the authentication too old here.
 		m.refuse(w, http.StatusUnauthorized, "insufficient_user_authentication", "a more recent authentication is required",
 			`, max_age="`+strconv.FormatInt(int64(p.MaxAge/time.Second), 10)+`"`)
@@ -312,7 +321,7 @@ func (m *Middleware) sendRefreshed(w http.ResponseWriter, res jwtrot.Result, fro
 	}
 	c := *m.cookie
 	c.Value = res.Resigned
-	c.MaxAge = max(int(res.Expires.Sub(m.auth.Deriver().Now())/time.Second), 1)
+	c.MaxAge = max(int(res.Expires.Sub(m.auth.Schedule().Now())/time.Second), 1)
 	http.SetCookie(w, &c)
 }
 
@@ -347,6 +356,21 @@ func (m *Middleware) clearCookie(w http.ResponseWriter) {
 	c := *m.cookie
 	c.Value, c.MaxAge = "", -1
 	http.SetCookie(w, &c)
+}
+
+// refuseVerify answers a token Verify refused: 503 when the server failed
+// (the store, the key), not the token, so the client retries and keeps its
+// token; else 401 with the reason, clearing a refused session cookie.
+func (m *Middleware) refuseVerify(w http.ResponseWriter, err error, fromCookie bool) {
+	if errors.Is(err, jwtrot.ErrRevocationCheck) || errors.Is(err, jwtrot.ErrKeyUnavailable) {
+		w.Header().Set("Retry-After", "1")
+		m.refuse(w, http.StatusServiceUnavailable, "temporarily_unavailable", jwtrot.Reason(err), "")
+		return
+	}
+	if fromCookie && m.cookie != nil {
+		m.clearCookie(w) // a refused session cookie is of no more use
+	}
+	m.refuse(w, http.StatusUnauthorized, "invalid_token", jwtrot.Reason(err), "")
 }
 
 // refuse writes a 400, 401, 403 or 503; the 4xx with its WWW-Authenticate
@@ -409,7 +433,7 @@ func ClaimsFrom[C jwt.Claims](ctx context.Context) (C, bool) {
 func NewFor[T any, PT interface {
 	*T
 	jwt.Claims
-}](auth *jwtrot.Authority, opts ...Option) (*Middleware, func(context.Context) PT, error) {
+}](auth TokenVerifier, opts ...Option) (*Middleware, func(context.Context) PT, error) {
 	opts = append(opts[:len(opts):len(opts)], WithClaims(func() jwt.Claims { return PT(new(T)) }))
 	m, err := New(auth, opts...)
 	if err != nil {

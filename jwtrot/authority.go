@@ -201,6 +201,10 @@ func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
 // Deriver returns the Deriver the Authority takes its keys from.
 func (a *Authority) Deriver() *rotation.Deriver { return a.d }
 
+// Schedule returns the window schedule of the Authority's keys, the
+// Deriver's.
+func (a *Authority) Schedule() *rotation.Schedule { return a.d.Schedule() }
+
 // windowSet holds, for one current window, the canonical encoded header of
 // every acceptable (root, window) with its key, so that a token's header is
 // matched by comparing strings rather than by decoding JSON.

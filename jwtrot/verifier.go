@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/rotation"
 )
 
 // A Verifier verifies the EdDSA tokens of an [Authority] with public keys
@@ -52,8 +53,11 @@ func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
 // reasons and claims types, except that a previous-window token is not
 // re-signed ([Result.Resigned] is always "").
 func (v *Verifier) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
-	return v.p.run(ctx, token, claims)
+	return v.p.run(ctx, token, claims, false)
 }
+
+// Schedule returns the window schedule of the Verifier's keys.
+func (v *Verifier) Schedule() *rotation.Schedule { return v.p.sched }
 
 // Source returns the KeySource the Verifier takes its keys from.
 func (v *Verifier) Source() KeySource { return v.p.src }

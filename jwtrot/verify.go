@@ -52,16 +52,26 @@ var rawURL = base64.RawURLEncoding.Strict()
 // when configured); the revocation check; the claims' own Validate method;
 // last, for an N-use token ([UsesClaim]), one use consumed.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
-	return a.run(ctx, token, claims)
+	return a.run(ctx, token, claims, false)
 }
 
-// run verifies a token and tells the observer.
-func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
+// Refresh checks token as Verify does, decoding no claims and consuming no
+// use of an N-use token, and returns the token's [Result]: for a token of
+// the previous window, Resigned holds it re-signed under the current
+// window's key of the same root (SPEC §7). It is what the issuer's refresh
+// handler serves to verifiers that hold no secret and cannot re-sign
+// (httpauth.RefreshHandler).
+func (a *Authority) Refresh(ctx context.Context, token string) (Result, error) {
+	return a.run(ctx, token, nil, true)
+}
+
+// run verifies a token and tells the observer. A refresh consumes no use.
+func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims, refresh bool) (Result, error) {
 	var start time.Time
 	if a.observe != nil {
 		start = time.Now() // monotonic; only when someone looks
 	}
-	var tr trace
+	tr := trace{refresh: refresh}
 	res, err := a.verify(ctx, token, claims, &tr)
 	if err != nil {
 		zeroClaims(claims)
@@ -90,6 +100,8 @@ func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims) (Re
 type trace struct {
 	rootID string // the root whose key was chosen
 	store  bool   // the revocation store or use counter was asked
+	// refresh: Authority.Refresh, which consumes no use.
+	refresh bool
 }
 
 func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, tr *trace) (Result, error) {
@@ -191,7 +203,7 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 	if err := decodeClaims(p, &c, claims); err != nil {
 		return Result{}, err
 	}
-	if c.hasUses {
+	if c.hasUses && !tr.refresh {
 		tr.store = tr.store || a.uses != nil
 		if err := a.consumeUse(ctx, info); err != nil {
 			return Result{}, err

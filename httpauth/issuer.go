@@ -1,0 +1,244 @@
+package httpauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/jwtrot"
+)
+
+// DefaultRefreshTimeout bounds a call to the issuer's refresh handler.
+const DefaultRefreshTimeout = time.Second
+
+// WithIssuerRefresh makes a middleware over a [jwtrot.Verifier], which
+// cannot re-sign, ask the issuer's [NewRefreshHandler] at refreshURL to
+// re-sign each token that verified in the previous window, and hand the
+// result back to the client as an [jwtrot.Authority] would (the refresh
+// header or the cookie): the client's contract does not change. The call
+// is bounded by timeout (0: [DefaultRefreshTimeout]); a failure only means
+// no refresh this time, and the request goes on. refreshURL must be https,
+// or http to a loopback address.
+func WithIssuerRefresh(refreshURL string, timeout time.Duration) Option {
+	return func(m *Middleware) { m.refresher = &refresher{url: refreshURL, timeout: timeout} }
+}
+
+// refresher asks the issuer to re-sign tokens.
+type refresher struct {
+	url     string
+	timeout time.Duration
+	client  *http.Client
+}
+
+func (rf *refresher) check(auth TokenVerifier) error {
+	if _, ok := auth.(*jwtrot.Authority); ok {
+		return errors.New("httpauth: WithIssuerRefresh is for a jwtrot.Verifier; an Authority re-signs tokens itself")
+	}
+	if rf.timeout < 0 {
+		return fmt.Errorf("httpauth: WithIssuerRefresh timeout %v is negative; give 0 for the default", rf.timeout)
+	}
+	if rf.timeout == 0 {
+		rf.timeout = DefaultRefreshTimeout
+	}
+	u, err := url.Parse(rf.url)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("httpauth: WithIssuerRefresh needs an absolute http(s) URL of the issuer's refresh handler")
+	}
+	if u.Scheme == "http" {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return errors.New("httpauth: WithIssuerRefresh sends tokens to the issuer: use https (http only to a loopback address)")
+		}
+	}
+	rf.client = &http.Client{Timeout: rf.timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // a token is never sent on to another place
+	}}
+	return nil
+}
+
+// refresh returns the token re-signed by the issuer, "" if it could not be
+// had in time.
+func (rf *refresher) refresh(ctx context.Context, tok string) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rf.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rf.url, nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := rf.client.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<10))
+	out := resp.Header.Get(DefaultRefreshHeader)
+	if resp.StatusCode != http.StatusOK || !looksLikeJWT(out) {
+		return ""
+	}
+	return out
+}
+
+// looksLikeJWT reports whether s is three non-empty base64url segments of
+// a bounded length: what may go back to a client in a header.
+func looksLikeJWT(s string) bool {
+	if len(s) == 0 || len(s) > jwtrot.DefaultMaxSize<<1 || strings.Count(s, ".") != 2 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '.' || c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return !strings.Contains(s, "..") && s[0] != '.' && s[len(s)-1] != '.'
+}
+
+// NewRefreshHandler returns the issuer's refresh handler: given a token in
+// a Bearer Authorization header of a POST, it checks it as
+// [jwtrot.Authority.Refresh] does (every check of Verify, no claims decoded,
+// no use of an N-use token consumed) and answers 200 with the token
+// re-signed under the current window (SPEC §7: the payload byte for byte,
+// the same root, exp unchanged) in the [DefaultRefreshHeader] header for a
+// token of the previous window; 204 for a token with nothing to refresh
+// (current or next window); 401 with the reason for a refused token; 503
+// with Retry-After when the store or the key failed. Verifiers that hold
+// no secret call it ([WithIssuerRefresh]); clients may too. The options
+// configure its refusals as a Middleware's ([WithRealm],
+// [WithJSONErrors]).
+func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error) {
+	if a == nil {
+		return nil, errors.New("httpauth: nil Authority")
+	}
+	m, err := New(a, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		tok, _, err := m.token(r)
+		if err != nil {
+			m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
+			return
+		}
+		if tok == "" {
+			m.refuse(w, http.StatusUnauthorized, "", "", "")
+			return
+		}
+		res, err := a.Refresh(r.Context(), tok)
+		if err != nil {
+			m.refuseVerify(w, err, false)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if res.Resigned == "" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set(m.header, res.Resigned)
+		w.WriteHeader(http.StatusOK)
+	}), nil
+}
+
+// Bounds of a token endpoint's request.
+const (
+	maxTokenRequest = 64 << 10
+	maxBatch        = 100
+)
+
+// An Authorizer decides what a token endpoint signs. Given the request (to
+// authenticate the caller: a session, mTLS, a service credential) and the
+// claims it asked for (nil when its body is empty), it returns the claims to
+// sign, at most 100, or an error to refuse the request with 403. It is the
+// application's authorisation: the endpoint never signs anything it did not
+// return.
+type Authorizer func(r *http.Request, requested []json.RawMessage) ([]jwt.Claims, error)
+
+// NewTokenHandler returns the issuer's token endpoint, the one place that
+// mints tokens: a POST whose body is empty or {"claims":[{…},…]} (at most
+// 64 KiB and 100 sets) is passed to authorize, and the claims it returns are
+// signed, in order, and answered as {"tokens":["…",…]} with Cache-Control:
+// no-store. A refusal by authorize gets 403 (its error is not shown);
+// claims Sign refuses get 422 with Sign's reason; a key that cannot be had
+// gets 503. It is never an open minting endpoint: authorize must not be
+// nil.
+func NewTokenHandler(a *jwtrot.Authority, authorize Authorizer) (http.Handler, error) {
+	switch {
+	case a == nil:
+		return nil, errors.New("httpauth: nil Authority")
+	case authorize == nil:
+		return nil, errors.New("httpauth: NewTokenHandler needs an Authorizer: a token endpoint that signs whatever it is sent would mint tokens for anyone")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxTokenRequest+1))
+		if err != nil || len(body) > maxTokenRequest {
+			jsonError(w, http.StatusRequestEntityTooLarge, "invalid_request", "the request body is over 64 KiB")
+			return
+		}
+		var req struct {
+			Claims []json.RawMessage `json:"claims"`
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, &req); err != nil {
+				jsonError(w, http.StatusBadRequest, "invalid_request", `the body is not {"claims":[…]}`)
+				return
+			}
+		}
+		if len(req.Claims) > maxBatch {
+			jsonError(w, http.StatusBadRequest, "invalid_request", "more than 100 claims sets")
+			return
+		}
+		claims, err := authorize(r, req.Claims)
+		if err != nil {
+			jsonError(w, http.StatusForbidden, "access_denied", "the request is not authorised")
+			return
+		}
+		if len(claims) > maxBatch {
+			jsonError(w, http.StatusInternalServerError, "server_error", "the authorizer returned more than 100 claims sets")
+			return
+		}
+		tokens := make([]string, len(claims))
+		for i, c := range claims {
+			if tokens[i], err = a.Sign(c); err != nil {
+				if errors.Is(err, jwtrot.ErrKeyUnavailable) {
+					w.Header().Set("Retry-After", "1")
+					jsonError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "signing key unavailable")
+					return
+				}
+				jsonError(w, http.StatusUnprocessableEntity, "invalid_claims", fmt.Sprintf("claims %d: %v", i, err))
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(struct {
+			Tokens []string `json:"tokens"`
+		}{tokens})
+	}), nil
+}
+
+func jsonError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}{code, description})
+}
