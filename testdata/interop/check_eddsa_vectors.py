@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Checks testdata/eddsa_vectors.json against SPEC.md §3, §4, §5 and §10,
+written from the specification alone: HKDF-SHA256 from the standard library,
+Ed25519 from the cryptography package (Debian: python3-cryptography).
+
+Usage: check_eddsa_vectors.py PATH. Prints "N passed, M failed"; exits 1 on a
+failure."""
+
+import base64
+import hashlib
+import hmac
+import json
+import struct
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey, Ed25519PublicKey)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+LABEL = b"jwtrot/v1 window key"
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def b64d(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def info(alg, purpose, seconds, index):
+    out = b""
+    for field in (LABEL, alg.encode(), purpose.encode()):
+        out += struct.pack(">H", len(field)) + field
+    return out + struct.pack(">Q", seconds) + struct.pack(">q", index)
+
+
+def hkdf(root, inf, n):
+    prk = hmac.new(b"\0" * 32, root, hashlib.sha256).digest()
+    out, t, i = b"", b"", 1
+    while len(out) < n:
+        t = hmac.new(prk, t + inf + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:n]
+
+
+def public(seed):
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def jwk(pub, kid):
+    # SPEC §10: members in this order, no white space.
+    return '{"kty":"OKP","crv":"Ed25519","x":"%s","kid":%s,"alg":"EdDSA","use":"sig"}' % (
+        b64(pub), json.dumps(kid))
+
+
+def header(kid):
+    return '{"alg":"EdDSA","kid":%s,"typ":"JWT"}' % json.dumps(kid)
+
+
+def main(path):
+    with open(path) as f:
+        doc = json.load(f)
+    passed = failed = 0
+
+    def check(name, ok):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL:", name)
+
+    keys = {}
+    for v in doc["vectors"]:
+        root = bytes.fromhex(v["root_hex"])
+        inf = info("EdDSA", v["purpose"], v["window_seconds"], v["window_index"])
+        seed = hkdf(root, inf, 32)
+        pub = public(seed)
+        kid = "%s:%d" % (v["root_id"], v["window_index"])
+        keys[v["name"]] = (seed, pub, kid)
+        check(v["name"] + ": kid", kid == v["kid"])
+        check(v["name"] + ": info", inf.hex() == v["info_hex"])
+        check(v["name"] + ": seed", seed.hex() == v["seed_hex"])
+        check(v["name"] + ": public key", pub.hex() == v["public_key_hex"])
+        check(v["name"] + ": jwk", jwk(pub, kid) == v["jwk"])
+        if not v["token"]:
+            continue
+        signing_input = b64(header(kid).encode()) + "." + b64(v["payload"].encode())
+        sig = Ed25519PrivateKey.from_private_bytes(seed).sign(signing_input.encode())
+        check(v["name"] + ": token", signing_input + "." + b64(sig) == v["token"])
+
+    j = doc["jwks"]
+    at, L = j["at_unix"], j["window_seconds"]
+    first = at // L - 1
+    last = max((at + j["ahead_seconds"]) // L, first + 2)
+    members = []
+    for rid in j["root_ids"]:
+        root = next(bytes.fromhex(v["root_hex"]) for v in doc["vectors"] if v["root_id"] == rid)
+        for i in range(first, last + 1):
+            seed = hkdf(root, info("EdDSA", j["purpose"], L, i), 32)
+            members.append(jwk(public(seed), "%s:%d" % (rid, i)))
+    check("jwks document", '{"keys":[' + ",".join(members) + "]}" == j["document"])
+
+    for r in doc["refused"]:
+        seed, pub, kid = keys[r["vector"]]
+        parts = r["token"].split(".")
+        hdr = json.loads(b64d(parts[0]))
+        accepted = False
+        if hdr.get("alg") == "EdDSA" and hdr.get("kid") == kid and len(parts) == 3 and parts[2]:
+            try:
+                sig = b64d(parts[2])
+                # RFC 8032 §5.1.7: S must be below the group order.
+                L_ORDER = 2**252 + 27742317777372353535851937790883648493
+                if len(sig) == 64 and int.from_bytes(sig[32:], "little") < L_ORDER:
+                    Ed25519PublicKey.from_public_bytes(pub).verify(sig, (parts[0] + "." + parts[1]).encode())
+                    accepted = True
+            except (InvalidSignature, ValueError):
+                pass
+        check("refused: " + r["name"], accepted == (r["code"] == ""))
+
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
