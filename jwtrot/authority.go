@@ -222,7 +222,6 @@ type windowSet struct {
 type windowEntry struct {
 	header  string                // base64url of the canonical header
 	key     rotation.VerifyingKey // nil if unavailable
-	signer  *rotation.Key         // the key, if the pipeline signs with it
 	rootID  string
 	pos     rotation.Position
 	current *windowEntry // the same root's current-window entry
@@ -282,9 +281,6 @@ func (a *pipeline) buildWindows(now time.Time) *windowSet {
 			ws.missing = ws.missing || err != nil
 			if err == nil {
 				e.key = k
-				if sk, ok := k.(*rotation.Key); ok && a.signs {
-					e.signer = sk
-				}
 				if !a.alg.Asymmetric() {
 					var mac [64]byte
 					k.Verify(nil, mac[:a.alg.SignatureSize()]) // keys a pooled HMAC state now, not on a request

@@ -56,7 +56,8 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", err
 	}
 	e := &a.windowsAt(now).entries[0] // the first root's current window
-	if e.signer == nil {
+	sk := a.signingKey(e)
+	if sk == nil {
 		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
 	}
 	n := base64.RawURLEncoding.EncodedLen(len(p))
@@ -64,7 +65,7 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", fmt.Errorf("%w: the token would be %d bytes, over the size cap of %d (WithMaxSize)", ErrSign, size, a.maxSize)
 	}
 	out := e.startToken(n)
-	return e.seal(base64.RawURLEncoding.AppendEncode(out, p)), nil
+	return seal(sk, base64.RawURLEncoding.AppendEncode(out, p)), nil
 }
 
 // complete appends the claims p lacks and checks those it has, so that the

@@ -209,8 +209,10 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 			return Result{}, err
 		}
 	}
-	if e.pos == rotation.Previous && e.current != nil && e.current.signer != nil {
-		res.Resigned = resign(e.current, payload)
+	if e.pos == rotation.Previous && e.current != nil {
+		if sk := a.signingKey(e.current); sk != nil {
+			res.Resigned = resign(e.current, sk, payload)
+		}
 	}
 	return res, nil
 }
@@ -478,10 +480,20 @@ func zeroClaims(claims jwt.Claims) {
 	}
 }
 
-// resign signs the unchanged payload segment under cur's key and header.
-// cur.signer is set.
-func resign(cur *windowEntry, payload string) string {
-	return cur.seal(append(cur.startToken(len(payload)), payload...))
+// signingKey returns the key of e if the pipeline signs (an Authority's,
+// whose source is its Deriver), nil otherwise. A Verifier's entries hold
+// public keys: nothing in its types can sign.
+func (a *pipeline) signingKey(e *windowEntry) *rotation.Key {
+	if !a.signs {
+		return nil
+	}
+	sk, _ := e.key.(*rotation.Key)
+	return sk
+}
+
+// resign signs the unchanged payload segment under cur's header and key sk.
+func resign(cur *windowEntry, sk *rotation.Key, payload string) string {
+	return seal(sk, append(cur.startToken(len(payload)), payload...))
 }
 
 // startToken returns a buffer holding e's header and a dot, with room for
@@ -492,10 +504,10 @@ func (e *windowEntry) startToken(n int) []byte {
 }
 
 // seal appends a dot and the signature of the signing input to it, under
-// e.signer.
-func (e *windowEntry) seal(input []byte) string {
+// sk.
+func seal(sk *rotation.Key, input []byte) string {
 	var mac [64]byte
-	m := e.signer.AppendSignature(mac[:0], input)
+	m := sk.AppendSignature(mac[:0], input)
 	out := base64.RawURLEncoding.AppendEncode(append(input, '.'), m)
 	// out is this call's own buffer, never written again: the token views
 	// it rather than copying it.
