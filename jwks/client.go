@@ -62,9 +62,9 @@ func WithInsecureHTTP() Option { return func(o *options) { o.insecure = true } }
 func WithObserver(f func(FetchEvent)) Option { return func(o *options) { o.observe = f } }
 
 // WithLead sets how long before each window starts a [Client] fetches the
-// document again (default a quarter of the window), so that the keys of the
-// window after next are held before anyone needs them. It must be more than
-// the skew and less than the window.
+// document again (default a quarter of the window, or twice the skew if that
+// is more), so that the keys of the window after next are held before anyone
+// needs them. It must be more than the skew and less than the window.
 func WithLead(d time.Duration) Option { return func(o *options) { o.lead, o.leadSet = d, true } }
 
 func newOptions(opts []Option) (*options, error) {
@@ -152,7 +152,7 @@ func NewClient(rawURL string, sched *rotation.Schedule, opts ...Option) (*Client
 		return nil, errors.New("jwks: nil schedule; make one with rotation.NewSchedule")
 	}
 	if !o.leadSet {
-		o.lead = sched.Length() / 4
+		o.lead = max(sched.Length()/4, 2*sched.Skew())
 	}
 	if o.lead <= sched.Skew() || o.lead >= sched.Length() {
 		return nil, fmt.Errorf("jwks: WithLead(%v) is not between the skew (%v) and the window (%v)", o.lead, sched.Skew(), sched.Length())
