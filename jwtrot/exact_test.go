@@ -3,6 +3,7 @@ package jwtrot
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -59,6 +60,29 @@ func TestNothingPrintsASecret(t *testing.T) {
 		"[]*Key in a struct": struct{ Keys []*rotation.Key }{[]*rotation.Key{key}},
 		"Key in a struct":    struct{ K rotation.Key }{*key},
 	}
+	// An EdDSA Deriver's key holds a seed and a private key; its
+	// Authority and a Verifier of its public keys print neither.
+	ed, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithClock(f.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edKey, err := ed.SigningKey(testEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edAuth, err := New(ed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edVerifier, err := NewVerifier(publicKeys{ed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets = append(secrets, secretSpellings(edKey.Bytes())...)
+	secrets = append(secrets, secretSpellings(ed25519.NewKeyFromSeed(edKey.Bytes()))...)
+	values["EdDSA *Key"], values["EdDSA Key"] = edKey, *edKey
+	values["EdDSA *Deriver"], values["EdDSA *Authority"] = ed, edAuth
+	values["*Verifier"], values["Verifier"] = edVerifier, *edVerifier
 	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%b", "%c", "%U", "%e", "%p", "%T", "%20.5v"}
 	for name, v := range values {
 		var outs []string
@@ -556,4 +580,26 @@ func TestNextWindowPreparedOnce(t *testing.T) {
 	if n := a.builds.Load(); n != 2 {
 		t.Fatalf("%d builds after the boundary; want still 2", n)
 	}
+}
+
+// publicKeys is a KeySource of a Deriver's public keys, for tests that need
+// a Verifier without package jwks.
+type publicKeys struct{ d *rotation.Deriver }
+
+func (p publicKeys) Algorithm() rotation.Algorithm { return p.d.Algorithm() }
+func (p publicKeys) Schedule() *rotation.Schedule  { return p.d.Schedule() }
+func (p publicKeys) Purpose() string               { return p.d.Purpose() }
+func (p publicKeys) Roots() []string               { return p.d.Roots() }
+func (p publicKeys) Version() int64                { return p.d.Derivations() }
+
+func (p publicKeys) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
+	k, err := p.d.PublicKeyAt(context.Background(), rootID, w)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (p publicKeys) Fetch(_ context.Context, rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
+	return p.Key(rootID, w)
 }
