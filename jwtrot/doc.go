@@ -124,6 +124,17 @@
 //
 // [WithObserver] receives every [Outcome], never the token.
 //
+// # Verifiers that hold no secret
+//
+// With an HMAC Deriver every Authority can sign. With
+// rotation.WithAlgorithm(rotation.EdDSA) the Authority signs with an Ed25519
+// key pair derived per window, and a service that only verifies holds a
+// [Verifier]: [NewVerifier] over a [KeySource] of public keys, such as a
+// JWKS document or URL (package github.com/jwtrot/jwtrot/jwks). It runs the
+// Authority's checks, in the same code, with the same reasons; it cannot
+// re-sign, so [Authority.Refresh] (behind httpauth.NewRefreshHandler) does
+// it at the issuer.
+//
 // SPEC.md in the repository specifies the derivation, the kid and the header
 // byte by byte, for implementations in other languages.
 package jwtrot

@@ -25,6 +25,11 @@
 // skew of its start) the next one. Keys are derived once per window and
 // cached; a cache hit takes no lock and does not allocate.
 //
+// With [EdDSA] the window key is an Ed25519 key pair whose seed is the
+// derived key: [Key.Public] is its [PublicKey], which verifies and cannot
+// sign, for verifiers that must not hold the root. Such a verifier follows
+// the same windows with a [Schedule] of its own ([NewSchedule]).
+//
 // Most programs use package jwtrot, which signs and verifies JWTs with these
 // keys, and never call this package beyond building a Deriver.
 //
