@@ -65,7 +65,7 @@ var foldedNames = append(registeredNames[:], UsesClaim)
 func scanClaims(p []byte) (claimSet, error) {
 	var c claimSet
 	var names [maxMembers]nameKey
-	s := scanner{p: p, what: "claims", names: names[:0]}
+	s := scanner{p: p, names: names[:]}
 	s.skipSpace()
 	if s.peek() != '{' {
 		return c, s.fail("not a JSON object")
@@ -242,10 +242,18 @@ func (s *scanner) audience(c *claimSet) error {
 // scanner is a strict JSON reader over a byte slice. It never allocates
 // except to unescape a string that holds escapes.
 type scanner struct {
-	p     []byte
-	i     int
-	what  string    // "claims" or "header": what its messages speak of
-	names []nameKey // the member names of the objects being read, innermost last
+	p []byte
+	i int
+	// header is set when the scanner reads a header, not claims: what its
+	// messages speak of. A flag, not a string, so that fail leaks nothing
+	// of the scanner and its name table can stay on the caller's stack.
+	header bool
+	// names[:n] are the member names of the objects being read, innermost
+	// last. names starts as the caller's array and is replaced, never
+	// appended to, when it fills: a slice of the caller's stack stored back
+	// through s would move that array to the heap.
+	names []nameKey
+	n     int
 }
 
 // A nameKey is a member name with the hash of its simple case folding.
@@ -256,7 +264,11 @@ type nameKey struct {
 
 // fail returns a refusal of the payload as malformed.
 func (s *scanner) fail(detail string) error {
-	return fmt.Errorf("%w: %s: %s", ErrMalformed, s.what, detail)
+	what := "claims"
+	if s.header {
+		what = "header"
+	}
+	return fmt.Errorf("%w: %s: %s", ErrMalformed, what, detail)
 }
 
 func (s *scanner) peek() byte {
@@ -303,8 +315,8 @@ func (s *scanner) object(depth int, each func(name span) error) error {
 	if s.consume('}') {
 		return nil
 	}
-	first := len(s.names)
-	defer func() { s.names = s.names[:first] }()
+	first := s.n
+	defer func() { s.n = first }()
 	var filter [16]uint64 // 1024 bits, indexed by the hash's low bits
 	for {
 		s.skipSpace()
@@ -314,7 +326,7 @@ func (s *scanner) object(depth int, each func(name span) error) error {
 		}
 		h := s.foldHash(name)
 		if bit := uint64(1) << (h & 63); filter[h>>6&15]&bit != 0 {
-			for _, k := range s.names[first:] {
+			for _, k := range s.names[first:s.n] {
 				if k.hash == h && s.equalFold(k.name, name) {
 					return s.fail("duplicate member name")
 				}
@@ -322,7 +334,13 @@ func (s *scanner) object(depth int, each func(name span) error) error {
 		} else {
 			filter[h>>6&15] |= bit
 		}
-		s.names = append(s.names, nameKey{hash: h, name: name})
+		if s.n == len(s.names) {
+			more := make([]nameKey, 2*len(s.names)+16)
+			copy(more, s.names)
+			s.names = more
+		}
+		s.names[s.n] = nameKey{hash: h, name: name}
+		s.n++
 		s.skipSpace()
 		if !s.consume(':') {
 			return s.fail("expected ':'")

@@ -1,5 +1,12 @@
 package jwtrot
 
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/jwtrot/jwtrot/rotation"
+)
+
 // maxHeaderLen bounds a header read on the slow path, in encoded bytes.
 const maxHeaderLen = 512
 
@@ -27,20 +34,24 @@ var (
 // emits: another library's spelling of the same parameters (member order,
 // white space, escapes), or an attack. It refuses anything but a strict JSON
 // object with alg (the configured algorithm), kid (a string) and optionally
-// typ ("JWT", in any case), each once, and returns the kid.
-func (a *pipeline) readHeader(header string) (string, error) {
+// typ ("JWT", in any case), each once, and returns the root id and window
+// index of the kid: the window set's own string for a root it holds, so that
+// refusing a retired window allocates nothing.
+func (a *pipeline) readHeader(ws *windowSet, header string) (rootID string, index int64, err error) {
 	if len(header) > maxHeaderLen {
-		return "", errHeaderTooLong
+		return "", 0, errHeaderTooLong
 	}
-	h, err := rawURL.DecodeString(header)
+	var buf [maxHeaderLen / 4 * 3]byte
+	n, err := rawURL.Decode(buf[:], bytesOf(header))
 	if err != nil {
-		return "", errNotBase64 // checked before: step 2 of SPEC §6
+		return "", 0, errNotBase64 // checked before: step 2 of SPEC §6
 	}
+	h := buf[:n]
 	var names [8]nameKey
-	s := scanner{p: h, what: "header", names: names[:0]}
+	s := scanner{p: h, header: true, names: names[:]}
 	s.skipSpace()
 	if s.peek() != '{' {
-		return "", s.fail("not a JSON object")
+		return "", 0, s.fail("not a JSON object")
 	}
 	var alg, kid, typ span
 	var hasAlg, hasKid, hasTyp, unsupported bool
@@ -72,23 +83,39 @@ func (a *pipeline) readHeader(header string) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	s.skipSpace()
 	if s.i != len(h) {
-		return "", s.fail("data after the object")
+		return "", 0, s.fail("data after the object")
 	}
 	switch {
 	case !hasAlg:
-		return "", errNoAlg
+		return "", 0, errNoAlg
 	case !s.equalString(alg, a.alg.String()):
-		return "", ErrUnsupportedAlgorithm
+		return "", 0, ErrUnsupportedAlgorithm
 	case unsupported:
-		return "", ErrUnsupportedHeader
+		return "", 0, ErrUnsupportedHeader
 	case hasTyp && !s.equalFoldString(typ, "JWT"):
-		return "", errTyp
+		return "", 0, errTyp
 	case !hasKid:
-		return "", errNoKid
+		return "", 0, errNoKid
 	}
-	return s.text(kid), nil
+	if kid.start == kid.end {
+		return "", 0, ErrUnknownKeyID
+	}
+	var kidText string
+	if kid.escaped {
+		kidText = unquote(h[kid.start:kid.end])
+	} else {
+		kidText = unsafe.String(&h[kid.start], kid.end-kid.start) // a view of buf, not kept
+	}
+	id, index, err := rotation.ParseKeyID(kidText)
+	if err != nil {
+		return "", 0, ErrUnknownKeyID
+	}
+	if e := ws.currentOf(id); e != nil {
+		return e.rootID, index, nil
+	}
+	return strings.Clone(id), index, nil
 }

@@ -235,13 +235,9 @@ func (a *pipeline) matchHeader(ctx context.Context, ws *windowSet, header string
 		}
 		return a.fetch(ctx, ws, e.rootID, ws.index+int64(e.pos), e.pos, true)
 	}
-	kid, err := a.readHeader(header)
+	rootID, index, err := a.readHeader(ws, header)
 	if err != nil {
 		return nil, err
-	}
-	rootID, index, err := rotation.ParseKeyID(kid)
-	if err != nil {
-		return nil, ErrUnknownKeyID
 	}
 	held := ws.holds(rootID)
 	pos, err := a.sched.Position(index, now)
@@ -254,7 +250,7 @@ func (a *pipeline) matchHeader(ctx context.Context, ws *windowSet, header string
 		return nil, fromRotation(err)
 	}
 	for i := range ws.entries {
-		if e := &ws.entries[i]; e.key != nil && e.key.ID() == kid {
+		if e := &ws.entries[i]; e.key != nil && e.rootID == rootID && ws.index+int64(e.pos) == index {
 			return e, nil
 		}
 	}

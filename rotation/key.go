@@ -69,16 +69,14 @@ func (k *Key) AppendSignature(dst, msg []byte) []byte {
 	if k.alg == EdDSA {
 		return append(dst, ed25519.Sign(k.priv.b, msg)...)
 	}
-	return k.AppendMAC(dst, msg)
+	return k.appendHMAC(dst, msg)
 }
 
-// AppendMAC appends the HMAC of msg under the key to dst and returns the
-// extended slice. For an [EdDSA] key it appends the signature, as
-// [Key.AppendSignature] does.
-func (k *Key) AppendMAC(dst, msg []byte) []byte {
-	if k.alg == EdDSA {
-		return k.AppendSignature(dst, msg)
-	}
+// AppendMAC is [Key.AppendSignature], under the name it had when every key
+// was an HMAC key.
+func (k *Key) AppendMAC(dst, msg []byte) []byte { return k.AppendSignature(dst, msg) }
+
+func (k *Key) appendHMAC(dst, msg []byte) []byte {
 	st := k.macs.Get().(*macState)
 	st.h.Reset()
 	st.h.Write(msg)
