@@ -201,7 +201,9 @@ func checkScheme(u *url.URL, insecure bool) error {
 // Close stops the Client's goroutine and any fetch under way, and waits for
 // them. The keys held keep answering.
 func (c *Client) Close() error {
+	c.mu.Lock() // no fetch starts after this: shared checks c.ctx under c.mu
 	c.cancel()
+	c.mu.Unlock()
 	c.wg.Wait()
 	return nil
 }
