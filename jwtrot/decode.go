@@ -3,8 +3,10 @@ package jwtrot
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -98,10 +100,17 @@ func claimsNameElsewhere(t reflect.Type, skip, depth int) bool {
 // float64, aud as a string or a []any of strings), and only the other
 // members through encoding/json.
 func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
-	if c.nOthers > 0 {
-		if err := json.Unmarshal(restOf(p, c), &m); err != nil {
+	for _, o := range c.others[:c.nOthers] {
+		s := scanner{p: p[:o.end], i: int(o.start)}
+		name, _ := s.str() // validated by scanClaims, as is the rest
+		s.skipSpace()
+		s.consume(':')
+		s.skipSpace()
+		v, err := s.anyValue()
+		if err != nil {
 			return err
 		}
+		m[spanText(p, name)] = v
 	}
 	for _, d := range [...]struct {
 		name string
@@ -133,6 +142,65 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 		}
 	}
 	return nil
+}
+
+// anyValue decodes a JSON value that scanClaims has validated as
+// encoding/json decodes into an interface: objects as map[string]any,
+// arrays as []any, numbers as float64, strings, bools and nil. A number
+// beyond float64 fails as encoding/json fails, with an UnmarshalTypeError.
+func (s *scanner) anyValue() (any, error) {
+	switch c := s.peek(); {
+	case c == '"':
+		sp, _ := s.str()
+		return spanText(s.p, sp), nil
+	case c == '{':
+		s.i++
+		m := map[string]any{}
+		for s.skipSpace(); !s.consume('}'); s.skipSpace() {
+			s.consume(',')
+			s.skipSpace()
+			name, _ := s.str()
+			s.skipSpace()
+			s.consume(':')
+			s.skipSpace()
+			v, err := s.anyValue()
+			if err != nil {
+				return nil, err
+			}
+			m[spanText(s.p, name)] = v
+		}
+		return m, nil
+	case c == '[':
+		s.i++
+		a := []any{}
+		for s.skipSpace(); !s.consume(']'); s.skipSpace() {
+			s.consume(',')
+			s.skipSpace()
+			v, err := s.anyValue()
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		return a, nil
+	case c == 't':
+		s.i += len("true")
+		return true, nil
+	case c == 'f':
+		s.i += len("false")
+		return false, nil
+	case c == 'n':
+		s.i += len("null")
+		return nil, nil
+	}
+	start := s.i
+	s.number()
+	text := unsafe.String(&s.p[start], s.i-start)
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return nil, &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[float64]()}
+	}
+	return f, nil
 }
 
 // restOf returns a JSON object of the members the registered claims do not

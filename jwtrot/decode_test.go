@@ -3,8 +3,10 @@ package jwtrot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,6 +170,9 @@ func TestDecodeMapMatchesEncodingJSON(t *testing.T) {
 		`,"iss":"a\u00e9\"b","sub":"\ud83d\ude00x","jti":"j","aud":"one"`,
 		`,"aud":["x","y\n"],"nbf":` + itoa(now-10) + `,"n":1.5,"big":12345678901234567890,"o":{"a":[1,"2",null,true]}`,
 		`,"aud":[],"role":"r","x":"\/"`,
+		` , "o2" : { "k" : [ 1 , 2 ,[ ] ] , "e":{} , "a":[ ] , "\u0041\n":-0 } ,"f":false,"t":true,"z":null`,
+		`,"n1":-0.0,"n2":1e308,"n3":1E-400,"n4":-12.5e+3,"n5":0,"n6":123456789012345678901234567890`,
+		`,"deep":[[[[{"a":[{"b":{"c":["\u00e9\ud83d\ude00"]}}]}]]]],"s":"tab\tquote\"back\\"`,
 	} {
 		tok := craft(canonical(k), "{"+base+extra+"}", k)
 		got := jwt.MapClaims{"stale": 1}
@@ -184,4 +189,52 @@ func TestDecodeMapMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestDecodeMapNumberOutOfRange: a number beyond float64 is refused as
+// encoding/json refuses it, naming the kind and type only.
+func TestDecodeMapNumberOutOfRange(t *testing.T) {
+	f := newFixture(t)
+	k := f.keyAt(testEpoch)
+	now := testEpoch.Unix()
+	for _, v := range []string{`1e400`, `-1e309`, `{"a":[1e999]}`} {
+		payload := `{"exp":` + itoa(now+60) + `,"iat":` + itoa(now) + `,"x":` + v + `}`
+		var want jwt.MapClaims
+		if json.Unmarshal([]byte(payload), &want) == nil {
+			t.Fatalf("encoding/json accepts %s", v)
+		}
+		_, err := f.a.Verify(context.Background(), craft(canonical(k), payload, k), jwt.MapClaims{})
+		if !errors.Is(err, ErrInvalidClaims) || !strings.Contains(err.Error(), "a JSON number does not fit the Go type float64") {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+}
+
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// FuzzDecodeMap: for every payload the claims reader accepts, MapClaims
+// decoded from the scan equal encoding/json's, or both refuse.
+func FuzzDecodeMap(f *testing.F) {
+	for _, p := range []string{
+		`{"exp":1,"iat":1}`,
+		`{"exp":1,"iat":1,"aud":["a","b"],"x":{"y":[1,2.5e3,"\u00e9",null,true,false,{}]}}`,
+		`{"iss":"i","sub":"s","jti":"j","n":-0,"big":1e400}`,
+		`{"a":[[[]]],"b":"\ud83d\ude00","c":"\\\"\/\b\f\n\r\t"}`,
+	} {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		c, err := scanClaims(p)
+		if err != nil {
+			return
+		}
+		got := jwt.MapClaims{}
+		gotErr := decodeMap(p, &c, got)
+		want := jwt.MapClaims{}
+		wantErr := json.Unmarshal(p, &want)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%q: decodeMap %v, encoding/json %v", p, gotErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %#v\nwant %#v", p, got, want)
+		}
+	})
+}
