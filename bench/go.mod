@@ -3,7 +3,7 @@ module github.com/jwtrot/jwtrot/bench
 go 1.26.8
 
 require (
-	github.com/benbjohnson/clock v1.3.5
+	github.com/MicahParks/keyfunc/v3 v3.9.1
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtrot/jwtrot v0.0.0
@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/MicahParks/jwkset v0.11.4 // indirect
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
 	github.com/lestrrat-go/blackmagic v1.0.4 // indirect
@@ -23,6 +24,7 @@ require (
 	github.com/valyala/fastjson v1.6.10 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
 )
 
 replace github.com/jwtrot/jwtrot => ../
