@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -102,8 +104,11 @@ const maxTokenInput = 64 << 10
 
 func (e *env) verify(args []string) int {
 	f := newFlags(e, "verify", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
-		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-max-age D] [-json] [TOKEN]")
+		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-max-age D] [-json] [TOKEN]\n"+
+		"       demo verify -jwks FILE_OR_URL [-window D] [-skew D] [-iss S] [-aud A] [-at T]\n"+
+		"         [-max-age D] [-json] [TOKEN]")
 	f.rootFlags()
+	f.fs.StringVar(&f.jwks, "jwks", "", "verify with the public keys of the JWKS in `FILE_OR_URL` (EdDSA; no root)")
 	f.scheduleFlags()
 	f.keyFlags()
 	maxAge := jwtrot.DefaultTTL
@@ -136,9 +141,18 @@ func (e *env) verify(args []string) int {
 		}
 		return 0
 	}
-	a, err := f.authority(jwtrot.WithTTL(0), jwtrot.WithMaxAge(maxAge))
+	var a tokenVerifier
+	var err error
+	if f.jwks != "" {
+		a, err = f.publicVerifier(jwtrot.WithMaxAge(maxAge))
+	} else {
+		a, err = f.authority(jwtrot.WithTTL(0), jwtrot.WithMaxAge(maxAge))
+	}
 	if err != nil {
 		return fail(err)
+	}
+	if c, ok := a.(interface{ Close() error }); ok {
+		defer c.Close()
 	}
 	tok := f.fs.Arg(0)
 	if f.fs.NArg() == 0 {
@@ -182,7 +196,7 @@ func (e *env) verify(args []string) int {
 	if err != nil {
 		if !asJSON {
 			fmt.Fprintln(e.stderr, "refused:", jwtrot.Reason(err))
-			if hint := mismatchHint(a, tok, err); hint != "" {
+			if hint := mismatchHint(a.Schedule(), f.alg, tok, err); hint != "" {
 				fmt.Fprintln(e.stderr, "hint:", hint)
 			}
 		}
@@ -231,18 +245,20 @@ func tokenHint(tok string) string {
 // mismatchHint says when a refusal is more likely a configuration mismatch
 // between signer and verifier than a bad token. It reads only the header's
 // alg and kid index, and never echoes them.
-func mismatchHint(a *jwtrot.Authority, tok string, err error) string {
+func mismatchHint(d *rotation.Schedule, alg, tok string, err error) string {
 	h, _, _ := strings.Cut(tok, ".")
 	raw, derr := base64.RawURLEncoding.DecodeString(h)
 	var hdr struct{ Alg, Kid string }
 	if derr != nil || json.Unmarshal(raw, &hdr) != nil {
 		return ""
 	}
-	d := a.Deriver()
 	switch {
 	case errors.Is(err, jwtrot.ErrUnsupportedAlgorithm):
 		if _, perr := rotation.ParseAlgorithm(hdr.Alg); perr == nil {
-			return fmt.Sprintf("the token is signed with another HMAC size than this verifier's -alg %v: give the signer's -alg", d.Algorithm())
+			if hdr.Alg == "EdDSA" {
+				return "the token is signed with EdDSA: verify it with the issuer's public keys, -jwks FILE_OR_URL"
+			}
+			return fmt.Sprintf("the token is signed with another HMAC size than this verifier's -alg %s: give the signer's -alg", alg)
 		}
 	case errors.Is(err, jwtrot.ErrWindowRetired), errors.Is(err, jwtrot.ErrWindowNotOpen), errors.Is(err, jwtrot.ErrUnknownKeyID):
 		_, idx, ok := strings.Cut(hdr.Kid, ":")
@@ -255,7 +271,7 @@ func mismatchHint(a *jwtrot.Authority, tok string, err error) string {
 			return fmt.Sprintf("the token's window is %d windows from this verifier's current one: was it signed with another -window length, or is -at far off?", far)
 		}
 		if errors.Is(err, jwtrot.ErrUnknownKeyID) {
-			return "the kid names a root this verifier does not hold: give that root with -root-file ID=FILE"
+			return "the kid names a root this verifier does not hold: give that root with -root-file ID=FILE, or a JWKS that has its keys"
 		}
 	case errors.Is(err, jwtrot.ErrBadSignature):
 		return "if the token came from this deployment, the signer used another root, -purpose or -window"
@@ -336,4 +352,135 @@ func readToken(r io.Reader) (string, error) {
 		return "", errors.New("no token: give it as an argument or on standard input")
 	}
 	return s, nil
+}
+
+// tokenVerifier is what verify checks a token with: an Authority (the root)
+// or a Verifier (public keys from a JWKS).
+type tokenVerifier interface {
+	Verify(ctx context.Context, token string, claims jwt.Claims) (jwtrot.Result, error)
+	Schedule() *rotation.Schedule
+}
+
+func (e *env) jwks(args []string) error {
+	f := newFlags(e, "jwks", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
+		"         [-purpose P] [-skew D] [-at T] [-ahead D]")
+	f.rootFlags()
+	f.scheduleFlags()
+	f.keyFlags()
+	ahead := time.Duration(0)
+	f.fs.Var(durationFlag{&ahead, false}, "ahead", "publish the windows up to this `long` after -at too (default: the previous, current and next)")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if f.alg != "HS256" && f.alg != "EdDSA" || f.set("alg") && f.alg != "EdDSA" {
+		return fmt.Errorf("-alg %s has no public keys: a JWKS publishes EdDSA keys; leave -alg out", clip(f.alg))
+	}
+	f.alg = "EdDSA"
+	a, err := f.authority()
+	if err != nil {
+		return err
+	}
+	d := a.Deriver()
+	doc, err := jwks.Export(context.Background(), d, d.Now(), ahead)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, string(doc))
+	return nil
+}
+
+// set reports whether the flag name was given.
+func (f *flags) set(name string) bool {
+	found := false
+	f.fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
+	return found
+}
+
+// maxJWKSFile bounds a JWKS file read by verify -jwks.
+const maxJWKSFile = jwks.MaxDocumentSize
+
+// publicVerifier builds a Verifier over the JWKS -jwks names: a file, or an
+// http(s) URL fetched with the window schedule.
+func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
+	switch {
+	case len(f.roots) > 0:
+		return nil, errors.New("-jwks verifies with public keys and -root-file/-root-env give the root: use one or the other")
+	case f.set("alg") && f.alg != "EdDSA":
+		return nil, fmt.Errorf("-alg %s with -jwks: a JWKS holds EdDSA keys; leave -alg out", clip(f.alg))
+	case f.set("root-id"):
+		return nil, errors.New("-root-id with -jwks: the JWKS names its roots")
+	}
+	f.alg = "EdDSA"
+	clk, err := f.clock()
+	if err != nil {
+		return nil, err
+	}
+	opts := []rotation.Option{rotation.WithWindow(f.window), rotation.WithClock(clk)}
+	if f.skew >= 0 {
+		opts = append(opts, rotation.WithSkew(f.skew))
+	}
+	sched, err := rotation.NewSchedule(opts...)
+	if err != nil {
+		return nil, err
+	}
+	var src jwtrot.KeySource
+	if strings.HasPrefix(f.jwks, "https://") || strings.HasPrefix(f.jwks, "http://") {
+		c, err := jwks.NewClient(f.jwks, sched, jwks.WithPurpose(f.purpose))
+		if err != nil {
+			return nil, fmt.Errorf("-jwks: %w", err)
+		}
+		src = c
+	} else {
+		b, err := readBounded(f.jwks, maxJWKSFile)
+		if err != nil {
+			return nil, fmt.Errorf("-jwks: cannot read the file: %w", err)
+		}
+		if src, err = jwks.Parse(b, sched, jwks.WithPurpose(f.purpose)); err != nil {
+			return nil, fmt.Errorf("-jwks: %w", err)
+		}
+	}
+	if f.iss != "" {
+		extra = append(extra, jwtrot.WithIssuer(f.iss))
+	}
+	if f.aud != "" {
+		extra = append(extra, jwtrot.WithAudience(f.aud))
+	}
+	v, err := jwtrot.NewVerifier(src, extra...)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := src.(*jwks.Client); ok {
+		return closingVerifier{v, c}, nil
+	}
+	return v, nil
+}
+
+// closingVerifier is a Verifier whose JWKS client verify closes.
+type closingVerifier struct {
+	*jwtrot.Verifier
+	c *jwks.Client
+}
+
+func (v closingVerifier) Close() error { return v.c.Close() }
+
+// readBounded reads at most n bytes of a file, refusing a longer one. Its
+// errors do not repeat the path.
+func readBounded(path string, n int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, n+1))
+	if err != nil {
+		return nil, errors.New("read error")
+	}
+	if int64(len(b)) > n {
+		return nil, fmt.Errorf("it is longer than %d bytes", n)
+	}
+	return b, nil
 }

@@ -7,6 +7,7 @@
 //	demo root                print a new random root, hex
 //	demo windows             the window schedule around an instant
 //	demo sign                sign a token
+//	demo jwks                print the JWKS of an EdDSA root's public keys
 //	demo verify              verify a token, as of now or -at an instant
 //	demo fleet               instances of the HTTP middleware on loopback
 //
@@ -51,8 +52,9 @@ error, in every command.
 Commands:
   root      print a new random 32-byte root, hex, for a secret store
   windows   the window schedule around an instant
-  sign      sign a token
-  verify    verify a token (exit 0 accepted, 1 refused)
+  sign      sign a token (-alg EdDSA: Ed25519, for verifiers that hold no secret)
+  jwks      the JWKS document of an EdDSA root's public keys, for such verifiers
+  verify    verify a token (exit 0 accepted, 1 refused); -jwks: with public keys only
   fleet     instances of the HTTP middleware on 127.0.0.1, on the real clock
 
 Run "demo COMMAND -h" for a command's flags.
@@ -77,6 +79,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = e.windows(rest)
 	case "sign":
 		err = e.sign(rest)
+	case "jwks":
+		err = e.jwks(rest)
 	case "verify":
 		return e.verify(rest)
 	case "fleet":
@@ -128,6 +132,7 @@ type flags struct {
 	at       string
 	ttl      time.Duration
 	iss, aud string
+	jwks     string // verify -jwks: a file or URL of public keys
 }
 
 func newFlags(e *env, name, synopsis string) *flags {
@@ -170,7 +175,7 @@ func (f *flags) scheduleFlags() {
 
 func (f *flags) keyFlags() {
 	f.fs.StringVar(&f.purpose, "purpose", rotation.DefaultPurpose, "purpose `label`: independent keys per purpose")
-	f.fs.StringVar(&f.alg, "alg", "HS256", "HMAC `algorithm`: HS256, HS384 or HS512")
+	f.fs.StringVar(&f.alg, "alg", "HS256", "`algorithm`: HS256, HS384, HS512, or EdDSA (Ed25519, for -jwks verifiers)")
 	f.skew = -1
 	f.fs.Var(durationFlag{&f.skew, false}, "skew", "allowed clock `skew` with a unit (default min(30s, window/4))")
 	f.fs.StringVar(&f.iss, "iss", "", "`issuer`: set when signing, required when verifying")
