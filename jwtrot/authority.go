@@ -281,9 +281,8 @@ func (a *pipeline) buildWindows(now time.Time) *windowSet {
 			ws.missing = ws.missing || err != nil
 			if err == nil {
 				e.key = k
-				if !a.alg.Asymmetric() {
-					var mac [64]byte
-					k.Verify(nil, mac[:a.alg.SignatureSize()]) // keys a pooled HMAC state now, not on a request
+				if hk, ok := k.(*rotation.Key); ok {
+					hk.Warm() // keys HMAC states now, not on a request
 				}
 			}
 			ws.entries = append(ws.entries, e)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"runtime"
 	"sync"
 )
 
@@ -20,10 +21,11 @@ type Key struct {
 	rootID string
 	window Window
 	alg    Algorithm
-	secret *material  // the derived bytes: the HMAC key or the Ed25519 seed
-	priv   *material  // EdDSA: the private key, seed and public key
-	public *PublicKey // EdDSA: the public half; nil for HMAC
-	macs   *sync.Pool // of *macState; a pointer, so a Key value copies no lock
+	secret *material      // the derived bytes: the HMAC key or the Ed25519 seed
+	priv   *material      // EdDSA: the private key, seed and public key
+	public *PublicKey     // EdDSA: the public half; nil for HMAC
+	macs   *sync.Pool     // of *macState; a pointer, so a Key value copies no lock
+	spares chan *macState // keyed states made ahead by Warm
 }
 
 // A macState is a keyed HMAC and a buffer for its sums, pooled together so
@@ -42,7 +44,7 @@ func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
 		return k
 	}
 	k.macs = new(sync.Pool)
-	k.macs.New = func() any { return &macState{h: hmac.New(alg.Hash(), k.secret.b)} }
+	k.spares = make(chan *macState, runtime.GOMAXPROCS(0))
 	return k
 }
 
@@ -77,7 +79,7 @@ func (k *Key) AppendSignature(dst, msg []byte) []byte {
 func (k *Key) AppendMAC(dst, msg []byte) []byte { return k.AppendSignature(dst, msg) }
 
 func (k *Key) appendHMAC(dst, msg []byte) []byte {
-	st := k.macs.Get().(*macState)
+	st := k.getMAC()
 	st.h.Reset()
 	st.h.Write(msg)
 	dst = append(dst, st.h.Sum(st.sum[:0])...)
@@ -93,7 +95,7 @@ func (k *Key) Verify(msg, sig []byte) bool {
 		return k.public.Verify(msg, sig)
 	}
 	mac := sig
-	st := k.macs.Get().(*macState)
+	st := k.getMAC()
 	st.h.Reset()
 	st.h.Write(msg)
 	ok := hmac.Equal(st.h.Sum(st.sum[:0]), mac)
@@ -115,4 +117,47 @@ func (k *Key) Fingerprint() string {
 	h.Write([]byte("jwtrot fingerprint"))
 	h.Write(k.secret.b)
 	return hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+// getMAC returns a keyed HMAC state: the processor's pooled one, else one
+// that Warm made, else a new one.
+func (k *Key) getMAC() *macState {
+	if st, ok := k.macs.Get().(*macState); ok {
+		return st
+	}
+	select {
+	case st := <-k.spares:
+		return st
+	default:
+		return &macState{h: hmac.New(k.alg.Hash(), k.secret.b)}
+	}
+}
+
+// primedMAC returns a keyed HMAC state that has been used once: the first
+// Reset of an HMAC saves its keyed inner and outer states, allocating.
+func (k *Key) primedMAC() *macState {
+	st := &macState{h: hmac.New(k.alg.Hash(), k.secret.b)}
+	st.h.Reset()
+	st.h.Sum(st.sum[:0])
+	st.h.Reset()
+	return st
+}
+
+// Warm keys HMAC states ahead of use, one for each processor the Go runtime
+// runs on, so that the first MAC of a new window on each of them does not
+// key one on a request. jwtrot warms the next window's keys before the
+// window starts. It does nothing for an EdDSA key.
+func (k *Key) Warm() {
+	if k.spares == nil {
+		return
+	}
+	// The pool's per-processor table is made on its first use: make it now.
+	k.macs.Put(k.primedMAC())
+	for {
+		select {
+		case k.spares <- k.primedMAC():
+		default:
+			return
+		}
+	}
 }
