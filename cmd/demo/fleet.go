@@ -31,17 +31,22 @@ type offsetClock time.Duration
 func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
 
 func (e *env) fleet(args []string) error {
-	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics] [-redis ADDR]")
+	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics] [-redis ADDR] [-alg EdDSA]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
 	f.window = 2 * time.Second
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	duration := f.fs.Duration("duration", 10*time.Second, "how long the client walks, then everything stops")
 	metrics := f.fs.Bool("metrics", false, "count every verification in Prometheus metrics and print them at the end")
 	redisAddr := f.fs.String("redis", "", "share revocations through the Redis at `host:port`, then show a logout and a one-time token")
+	alg := f.fs.String("alg", "HS256", "`EdDSA`: one issuer and verifiers that hold only its JWKS URL")
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
 	switch {
+	case *alg != "HS256" && *alg != "EdDSA":
+		return fmt.Errorf("-alg %s: the fleet runs HS256 (every instance holds the root) or EdDSA (verifiers hold public keys)", clip(*alg))
+	case *alg == "EdDSA" && (*metrics || *redisAddr != ""):
+		return errors.New("-metrics and -redis run with HS256; leave them out with -alg EdDSA")
 	case *n < 1 || *n > 16:
 		return fmt.Errorf("-instances %d is not between 1 and 16", *n)
 	case *duration <= 0 || *duration > 10*time.Minute:
@@ -49,6 +54,9 @@ func (e *env) fleet(args []string) error {
 	}
 	if err := rotation.CheckWindow(f.window); err != nil {
 		return err
+	}
+	if *alg == "EdDSA" {
+		return e.fleetEdDSA(*n, f.window, *duration)
 	}
 	// A fresh random root for this run, shared by every instance.
 	secret := make([]byte, rotation.MinRootSize)
