@@ -11,6 +11,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -215,10 +216,83 @@ func (e *env) walkthrough() error {
 		return result(p, jwtrot.Result{}, err)
 	}())
 	out("")
+	if err := e.walkEdDSA(p, out, mock); err != nil {
+		return err
+	}
+	out("")
 	out("Next: 'demo root > root.hex' makes a root; 'demo sign -root-file root.hex' and 'demo verify")
-	out("-root-file root.hex < token.txt' issue and check tokens; 'demo fleet' runs instances over HTTP.")
+	out("-root-file root.hex < token.txt' issue and check tokens; 'demo fleet' runs instances over HTTP;")
+	out("'demo jwks' and 'demo verify -jwks' do the same with public keys (-alg EdDSA).")
 	return nil
 }
+
+// walkEdDSA shows verifiers that hold no secret: the issuer signs with an
+// Ed25519 key derived per window and publishes the public keys; three
+// verifiers hold only that JWKS; when the issuer stops, they go on.
+func (e *env) walkEdDSA(p palette, out func(string, ...any), mock *clock.Mock) error {
+	ctx := context.Background()
+	root, err := rotation.NewRoot("main", demoRoot)
+	if err != nil {
+		return err
+	}
+	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA),
+		rotation.WithWindow(demoWindow), rotation.WithSkew(demoSkew), rotation.WithClock(mock))
+	if err != nil {
+		return err
+	}
+	issuer, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour))
+	if err != nil {
+		return err
+	}
+	doc, err := jwks.Export(ctx, d, mock.Now(), time.Hour)
+	if err != nil {
+		return err
+	}
+	var verifiers []*jwtrot.Verifier
+	for range 3 {
+		sched, err := rotation.NewSchedule(rotation.WithWindow(demoWindow), rotation.WithSkew(demoSkew), rotation.WithClock(mock))
+		if err != nil {
+			return err
+		}
+		set, err := jwks.Parse(doc, sched)
+		if err != nil {
+			return err
+		}
+		v, err := jwtrot.NewVerifier(set)
+		if err != nil {
+			return err
+		}
+		verifiers = append(verifiers, v)
+	}
+	tok, err := issuer.Sign(jwt.RegisteredClaims{Subject: "alice"})
+	if err != nil {
+		return err
+	}
+	out(p.head("Verifiers that hold no secret") + " (-alg EdDSA): the issuer derives an Ed25519 key pair per window from")
+	out("  the root and exports the public keys (%d windows, %d bytes of JWKS); three verifiers hold only that.", len(strings.Split(string(doc), `"kid"`))-1, len(doc))
+	out("  %s the issuer signs alice's token, kid %s", hmOf(mock.Now()), kidOf(tok))
+	line := func(label, tok string) {
+		var vs []string
+		for _, v := range verifiers {
+			res, err := v.Verify(ctx, tok, nil)
+			vs = append(vs, verdict(p, res, err))
+		}
+		out("  %-40s %s", label, strings.Join(vs, "   "))
+	}
+	line("verifiers 1-3, alice's token:", tok)
+	line("the same, subject changed to admin:", tamper(tok))
+	mock.Add(20 * time.Minute)
+	later, err := issuer.Sign(jwt.RegisteredClaims{Subject: "alice"})
+	if err != nil {
+		return err
+	}
+	out("  %s the issuer's server is down; another instance with the root signs, kid %s", hmOf(mock.Now()), kidOf(later))
+	line("verifiers 1-3, from the keys they hold:", later)
+	out("  They cannot re-sign (no private key): a previous-window token goes to the issuer's refresh handler.")
+	return nil
+}
+
+func hmOf(t time.Time) string { return t.UTC().Format("15:04:05") }
 
 // result describes a verification in a few words.
 func result(p palette, res jwtrot.Result, err error) string {
