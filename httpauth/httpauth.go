@@ -224,13 +224,8 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		next.ServeHTTP(w, r) // a CORS preflight carries no credentials
 		return
 	}
-	tok, fromCookie, err := m.token(r)
-	if err != nil {
-		m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
-		return
-	}
-	if tok == "" {
-		m.refuse(w, http.StatusUnauthorized, "", "", "")
+	tok, fromCookie, ok := m.requireToken(w, r)
+	if !ok {
 		return
 	}
 	claims := m.newClaims()
@@ -268,6 +263,21 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
+}
+
+// requireToken finds the request's token, or answers the request: 400 for
+// an ambiguous one, 401 with a bare challenge for none.
+func (m *Middleware) requireToken(w http.ResponseWriter, r *http.Request) (tok string, fromCookie, ok bool) {
+	tok, fromCookie, err := m.token(r)
+	if err != nil {
+		m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
+		return "", false, false
+	}
+	if tok == "" {
+		m.refuse(w, http.StatusUnauthorized, "", "", "")
+		return "", false, false
+	}
+	return tok, fromCookie, true
 }
 
 var errTwoTokens = errors.New("more than one Authorization header")

@@ -128,13 +128,8 @@ func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		tok, _, err := m.token(r)
-		if err != nil {
-			m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
-			return
-		}
-		if tok == "" {
-			m.refuse(w, http.StatusUnauthorized, "", "", "")
+		tok, _, ok := m.requireToken(w, r)
+		if !ok {
 			return
 		}
 		res, err := a.Refresh(r.Context(), tok)

@@ -1,24 +1,24 @@
 #!/usr/bin/env python3
 """Checks testdata/eddsa_vectors.json against SPEC.md §3, §4, §5 and §10,
-written from the specification alone: HKDF-SHA256 from the standard library,
-Ed25519 from the cryptography package (Debian: python3-cryptography).
+written from the specification alone: HKDF-SHA256 and the info string from
+check_vectors.py (the standard library), Ed25519 from the cryptography
+package (Debian: python3-cryptography).
 
 Usage: check_eddsa_vectors.py PATH. Prints "N passed, M failed"; exits 1 on a
 failure."""
 
 import base64
-import hashlib
-import hmac
 import json
-import struct
+import os
 import sys
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey, Ed25519PublicKey)
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_vectors import hkdf_sha256 as hkdf, info  # noqa: E402  (SPEC §3)
 
-LABEL = b"jwtrot/v1 window key"
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
+    Ed25519PrivateKey, Ed25519PublicKey)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 
 
 def b64(b):
@@ -27,23 +27,6 @@ def b64(b):
 
 def b64d(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def info(alg, purpose, seconds, index):
-    out = b""
-    for field in (LABEL, alg.encode(), purpose.encode()):
-        out += struct.pack(">H", len(field)) + field
-    return out + struct.pack(">Q", seconds) + struct.pack(">q", index)
-
-
-def hkdf(root, inf, n):
-    prk = hmac.new(b"\0" * 32, root, hashlib.sha256).digest()
-    out, t, i = b"", b"", 1
-    while len(out) < n:
-        t = hmac.new(prk, t + inf + bytes([i]), hashlib.sha256).digest()
-        out += t
-        i += 1
-    return out[:n]
 
 
 def public(seed):

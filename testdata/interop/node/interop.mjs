@@ -8,31 +8,11 @@
 // WINDOW is in seconds. Errors go to stderr, never with the token, exit 1.
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { info, windowIndex } from './spec.mjs';
 import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
 
-const LABEL = Buffer.from('jwtrot/v1 window key');
 const KEY_SIZE = { HS256: 32, HS384: 48, HS512: 64 };
 const KID = /^([A-Za-z0-9_-]{1,16}):(0|-?[1-9][0-9]{0,18})$/;
-
-function field(b) {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(b.length);
-  return Buffer.concat([len, b]);
-}
-
-function info(alg, purpose, windowSeconds, index) {
-  const tail = Buffer.alloc(16);
-  tail.writeBigUInt64BE(BigInt(windowSeconds), 0);
-  tail.writeBigInt64BE(BigInt(index), 8);
-  return Buffer.concat([field(LABEL), field(Buffer.from(alg)), field(Buffer.from(purpose)), tail]);
-}
-
-// Floor division on BigInts: JavaScript's / truncates toward zero.
-function windowIndex(unixSeconds, windowSeconds) {
-  const s = BigInt(unixSeconds), w = BigInt(windowSeconds);
-  const q = s / w;
-  return (s % w !== 0n && s < 0n) ? q - 1n : q;
-}
 
 function derive(rootHex, purpose, alg, windowSeconds, index) {
   const i = info(alg, purpose, windowSeconds, index);

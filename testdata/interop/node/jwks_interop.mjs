@@ -11,28 +11,9 @@
 // WINDOW is in seconds. Errors go to stderr, never with the token, exit 1.
 import { createPrivateKey, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { info, windowIndex } from './spec.mjs';
 import { SignJWT, createRemoteJWKSet, jwtVerify } from 'jose';
 
-const LABEL = Buffer.from('jwtrot/v1 window key');
-
-function field(b) {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(b.length);
-  return Buffer.concat([len, b]);
-}
-
-function info(alg, purpose, windowSeconds, index) {
-  const tail = Buffer.alloc(16);
-  tail.writeBigUInt64BE(BigInt(windowSeconds), 0);
-  tail.writeBigInt64BE(BigInt(index), 8);
-  return Buffer.concat([field(LABEL), field(Buffer.from(alg)), field(Buffer.from(purpose)), tail]);
-}
-
-function windowIndex(unixSeconds, windowSeconds) {
-  const s = BigInt(unixSeconds), w = BigInt(windowSeconds);
-  const q = s / w;
-  return (s % w !== 0n && s < 0n) ? q - 1n : q;
-}
 
 // The Ed25519 private key of a 32-byte seed: PKCS #8 (RFC 8410) around it.
 function privateKey(seed) {
