@@ -100,17 +100,19 @@ func claimsNameElsewhere(t reflect.Type, skip, depth int) bool {
 // float64, aud as a string or a []any of strings), and only the other
 // members through encoding/json.
 func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
+	ps := unsafe.String(unsafe.SliceData(p), len(p))
+	var ar arena
 	for _, o := range c.others[:c.nOthers] {
 		s := scanner{p: p[:o.end], i: int(o.start)}
-		name, _ := s.str() // validated by scanClaims, as is the rest
+		name := s.skipString() // validated by scanClaims, as is the rest
 		s.skipSpace()
 		s.consume(':')
 		s.skipSpace()
-		v, err := s.anyValue()
+		v, err := s.anyValue(ps, &ar)
 		if err != nil {
 			return err
 		}
-		m[spanText(p, name)] = v
+		m[viewText(ps, p, name)] = v
 	}
 	for _, d := range [...]struct {
 		name string
@@ -148,35 +150,37 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 // encoding/json decodes into an interface: objects as map[string]any,
 // arrays as []any, numbers as float64, strings, bools and nil. A number
 // beyond float64 fails as encoding/json fails, with an UnmarshalTypeError.
-func (s *scanner) anyValue() (any, error) {
+//
+// ps is s.p as a string: strings without escapes view it rather than copy
+// it, as fillRegistered's do (the payload buffer is never written again).
+func (s *scanner) anyValue(ps string, ar *arena) (any, error) {
 	switch c := s.peek(); {
 	case c == '"':
-		sp, _ := s.str()
-		return spanText(s.p, sp), nil
+		return ar.str(viewText(ps, s.p, s.skipString())), nil
 	case c == '{':
 		s.i++
 		m := map[string]any{}
 		for s.skipSpace(); !s.consume('}'); s.skipSpace() {
 			s.consume(',')
 			s.skipSpace()
-			name, _ := s.str()
+			name := s.skipString()
 			s.skipSpace()
 			s.consume(':')
 			s.skipSpace()
-			v, err := s.anyValue()
+			v, err := s.anyValue(ps, ar)
 			if err != nil {
 				return nil, err
 			}
-			m[spanText(s.p, name)] = v
+			m[viewText(ps, s.p, name)] = v
 		}
 		return m, nil
 	case c == '[':
 		s.i++
-		a := []any{}
+		a := make([]any, 0, s.countElements())
 		for s.skipSpace(); !s.consume(']'); s.skipSpace() {
 			s.consume(',')
 			s.skipSpace()
-			v, err := s.anyValue()
+			v, err := s.anyValue(ps, ar)
 			if err != nil {
 				return nil, err
 			}
@@ -200,7 +204,123 @@ func (s *scanner) anyValue() (any, error) {
 	if err != nil {
 		return nil, &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[float64]()}
 	}
-	return f, nil
+	return ar.float(f), nil
+}
+
+// An arena boxes the strings and numbers of one payload into interfaces
+// many at a time: converting a string or a float64 to an interface
+// allocates its value alone, so a claim of a thousand strings would cost a
+// thousand allocations. The arena allocates the values in blocks and makes
+// each interface point into a block, as the conversion would point into its
+// own allocation. Nothing writes a value once boxed.
+type arena struct {
+	strs   []string
+	floats []float64
+}
+
+const arenaBlock = 32
+
+func (a *arena) str(v string) any {
+	if len(a.strs) == cap(a.strs) {
+		a.strs = make([]string, 0, arenaBlock)
+	}
+	a.strs = append(a.strs, v)
+	return boxed(stringType, unsafe.Pointer(&a.strs[len(a.strs)-1]))
+}
+
+func (a *arena) float(v float64) any {
+	if len(a.floats) == cap(a.floats) {
+		a.floats = make([]float64, 0, arenaBlock)
+	}
+	a.floats = append(a.floats, v)
+	return boxed(float64Type, unsafe.Pointer(&a.floats[len(a.floats)-1]))
+}
+
+// eface is the layout of an empty interface: its dynamic type and a pointer
+// to its value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+var (
+	stringType  = typeOf("")
+	float64Type = typeOf(0.0)
+)
+
+func typeOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+// boxed returns the interface of dynamic type typ whose value is at data.
+func boxed(typ, data unsafe.Pointer) any {
+	var v any
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = typ, data
+	return v
+}
+
+// countElements counts the elements of the validated array whose '[' the
+// scanner has just passed, so that its []any is allocated once.
+func (s *scanner) countElements() int {
+	n, depth, empty := 1, 0, true
+	for i := s.i; i < len(s.p); i++ {
+		switch c := s.p[i]; c {
+		case '"':
+			for i++; i < len(s.p) && s.p[i] != '"'; i++ {
+				if s.p[i] == '\\' {
+					i++
+				}
+			}
+			empty = false
+		case '[', '{':
+			depth++
+			empty = false
+		case ']', '}':
+			if depth == 0 {
+				if empty {
+					return 0
+				}
+				return n
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				n++
+			}
+		case ' ', '\t', '\n', '\r':
+		default:
+			empty = false
+		}
+	}
+	return n
+}
+
+// skipString passes over a string the scanner has validated before,
+// finding its end and whether it has escapes without checking it again.
+func (s *scanner) skipString() span {
+	s.i++ // the opening quote
+	sp := span{start: s.i}
+	for s.i < len(s.p) {
+		switch s.p[s.i] {
+		case '"':
+			sp.end = s.i
+			s.i++
+			return sp
+		case '\\':
+			sp.escaped = true
+			s.i++ // the escaped byte cannot end the string
+		}
+		s.i++
+	}
+	sp.end = s.i
+	return sp
+}
+
+// viewText is spanText, viewing ps (p as a string) when the span has no
+// escapes.
+func viewText(ps string, p []byte, sp span) string {
+	if sp.escaped {
+		return spanText(p, sp)
+	}
+	return ps[sp.start:sp.end]
 }
 
 // restOf returns a JSON object of the members the registered claims do not
