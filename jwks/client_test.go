@@ -375,3 +375,51 @@ func TestClientCloseLeaksNothing(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestClientFetchesAhead: on the real clock with 2-second windows, the
+// Client fetches again before the next window starts, not after.
+func TestClientFetchesAhead(t *testing.T) {
+	const L = 2 * time.Second
+	root, err := rotation.NewRoot("main", []byte("jwks test root main, 32 bytes or more, not secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(L), rotation.WithSkew(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := jwks.NewHandler(d, L)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	sched, err := rotation.NewSchedule(rotation.WithWindow(L), rotation.WithSkew(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fetch struct {
+		at    time.Time
+		cause string
+	}
+	got := make(chan fetch, 16)
+	cl, err := jwks.NewClient(srv.URL, sched, jwks.WithObserver(func(e jwks.FetchEvent) { got <- fetch{time.Now(), e.Cause} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if f := <-got; f.cause != "start" {
+		t.Fatalf("first fetch: %s", f.cause)
+	}
+	select {
+	case f := <-got:
+		w := sched.WindowAt(f.at)
+		// The lead is a quarter of the window: 500 ms before the boundary
+		// (less if the machine was slow to wake the Client, never after).
+		if left := w.End().Sub(f.at); f.cause != "schedule" || left <= 0 || left > L/4+200*time.Millisecond {
+			t.Fatalf("a %s fetch %v before the window's end", f.cause, w.End().Sub(f.at))
+		}
+	case <-time.After(2*L + time.Second):
+		t.Fatal("no fetch ahead of the next window")
+	}
+}
