@@ -217,6 +217,7 @@ func BenchmarkCPUPerOp(b *testing.B) {
 func TestSizedTokens(t *testing.T) {
 	for _, sz := range sizes {
 		w := newSizedWorld(t, sz.target)
+		t.Logf("%s: %d bytes", sz.name, len(w.token))
 		if n := len(w.token); n < sz.target-48 || n > sz.target+48 || n > jwtrot.DefaultMaxSize {
 			t.Errorf("%s: a %d-byte token", sz.name, n)
 		}
