@@ -17,6 +17,9 @@ import (
 type structPlan struct {
 	direct bool // false: json.Unmarshal the whole payload
 	reg    int  // index of the embedded jwt.RegisteredClaims
+	// fields, when not nil, decode the other members without encoding/json
+	// (fields.go); nil sends them to encoding/json.
+	fields *fieldPlan
 }
 
 var (
@@ -46,6 +49,9 @@ func planFor(t reflect.Type) *structPlan {
 			}
 		}
 		p.direct = p.reg >= 0 && !claimsNameElsewhere(t, p.reg, 0)
+		if p.direct {
+			p.fields = fieldPlanFor(t, p.reg)
+		}
 	}
 	plans.Store(t, p)
 	return p
@@ -354,6 +360,11 @@ func decodeStruct(p []byte, c *claimSet, v reflect.Value) (bool, error) {
 	fillRegistered(rc, p, c)
 	if c.nOthers == 0 {
 		return true, nil
+	}
+	if plan.fields != nil && plan.fields.zero(v.Elem()) {
+		if done, err := plan.fields.decode(p, c, v.Elem()); done {
+			return true, err
+		}
 	}
 	return true, json.Unmarshal(restOf(p, c), v.Interface())
 }

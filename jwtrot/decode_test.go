@@ -238,3 +238,103 @@ func FuzzDecodeMap(f *testing.F) {
 		}
 	})
 }
+
+// fuzzClaims has a field of every kind the field decoder reads.
+type fuzzClaims struct {
+	jwt.RegisteredClaims
+	S    string         `json:"s"`
+	B    bool           `json:"b,omitempty"`
+	I    int            `json:"i"`
+	I8   int8           `json:"i8"`
+	U    uint16         `json:"u"`
+	F    float64        `json:"f"`
+	F32  float32        `json:"f32"`
+	L    []string       `json:"l"`
+	A    any            `json:"a"`
+	AL   []any          `json:"al"`
+	M    map[string]any `json:"m"`
+	Role string         // matched by "Role", "role", "ROLE"
+	Skip string         `json:"-"`
+	priv string
+}
+
+// FuzzDecodeStruct: for every payload the claims reader accepts, a user
+// struct decoded by jwtrot equals what encoding/json gives for the whole
+// payload, or both refuse it.
+func FuzzDecodeStruct(f *testing.F) {
+	for _, p := range []string{
+		`{"exp":1,"iat":1,"s":"x","b":true,"i":-3,"i8":127,"u":65535,"f":1.5,"f32":3.4e38,"l":["a",null,"\u00e9"],"a":{"k":[1,"2",null]},"al":[true],"m":{"x":{}},"role":"r"}`,
+		`{"S":"upper","ROLE":"R","Skip":"no","priv":"no","i8":128}`,
+		`{"l":null,"a":null,"m":null,"al":null,"s":null,"i":null}`,
+		`{"i":1.0,"u":-1,"f32":1e39,"l":[1],"al":{},"m":[]}`,
+		`{"unknown":{"deep":[1,2,{"x":"y"}]},"ſ":1,"K":2}`,
+	} {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		c, err := scanClaims(p)
+		if err != nil {
+			return
+		}
+		var got fuzzClaims
+		direct, gotErr := decodeStruct(p, &c, reflect.ValueOf(&got))
+		if !direct {
+			t.Fatal("fuzzClaims is not decoded directly")
+		}
+		var want fuzzClaims
+		wantErr := json.Unmarshal(p, &want)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%q: jwtrot %v, encoding/json %v", p, gotErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %#v\nwant %#v", p, got, want)
+		}
+	})
+}
+
+// TestFieldPlan: structs the field decoder must leave to encoding/json.
+func TestFieldPlan(t *testing.T) {
+	type named []string
+	for _, tt := range []struct {
+		name string
+		v    any
+		fast bool
+	}{
+		{"plain fields", &fuzzClaims{}, true},
+		{"a ,string option", &struct {
+			jwt.RegisteredClaims
+			N int `json:"n,string"`
+		}{}, false},
+		{"a time.Time", &struct {
+			jwt.RegisteredClaims
+			T time.Time `json:"t"`
+		}{}, false},
+		{"a pointer", &struct {
+			jwt.RegisteredClaims
+			P *string `json:"p"`
+		}{}, false},
+		{"a named slice", &struct {
+			jwt.RegisteredClaims
+			N named `json:"n"`
+		}{}, false},
+		{"names equal but for case", &struct {
+			jwt.RegisteredClaims
+			A string `json:"role"`
+			B string `json:"Role"`
+		}{}, false},
+		{"another embedded struct", &struct {
+			jwt.RegisteredClaims
+			Extra
+		}{}, false},
+	} {
+		p := planFor(reflect.TypeOf(tt.v).Elem())
+		if !p.direct {
+			t.Fatalf("%s: not direct", tt.name)
+		}
+		if (p.fields != nil) != tt.fast {
+			t.Errorf("%s: field decoder %v, want %v", tt.name, p.fields != nil, tt.fast)
+		}
+	}
+}
+
+type Extra struct{ X string }
