@@ -51,6 +51,13 @@ var rawURL = base64.RawURLEncoding.Strict()
 // iat not after now plus the skew; iat within the maximum age; iss and aud
 // when configured); the revocation check; the claims' own Validate method;
 // last, for an N-use token ([UsesClaim]), one use consumed.
+//
+// Claims are read once. RegisteredClaims, MapClaims, and the plain fields of
+// a struct embedding RegisteredClaims (strings, bools, numbers, []string,
+// any, []any, map[string]any) are filled from jwtrot's own reading of the
+// payload, with the values encoding/json would give; other fields go to
+// encoding/json. Decoded strings share one buffer, the decoded payload (at
+// most the size cap): keeping any of them keeps that buffer.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
 	return a.run(ctx, token, claims, false)
 }
