@@ -109,11 +109,7 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 	ps := unsafe.String(unsafe.SliceData(p), len(p))
 	var ar arena
 	for _, o := range c.others[:c.nOthers] {
-		s := scanner{p: p[:o.end], i: int(o.start)}
-		name := s.skipString() // validated by scanClaims, as is the rest
-		s.skipSpace()
-		s.consume(':')
-		s.skipSpace()
+		s, name := otherMember(p, int(o.start), int(o.end))
 		v, err := s.anyValue(ps, &ar)
 		if err != nil {
 			return err
@@ -150,6 +146,17 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 		}
 	}
 	return nil
+}
+
+// otherMember returns a scanner standing at the value of the member at
+// p[start:end], which scanClaims validated, and the member's name.
+func otherMember(p []byte, start, end int) (scanner, span) {
+	s := scanner{p: p[:end], i: start}
+	name := s.skipString()
+	s.skipSpace()
+	s.consume(':')
+	s.skipSpace()
+	return s, name
 }
 
 // anyValue decodes a JSON value that scanClaims has validated as

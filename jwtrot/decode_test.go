@@ -255,7 +255,6 @@ type fuzzClaims struct {
 	M    map[string]any `json:"m"`
 	Role string         // matched by "Role", "role", "ROLE"
 	Skip string         `json:"-"`
-	priv string
 }
 
 // FuzzDecodeStruct: for every payload the claims reader accepts, a user

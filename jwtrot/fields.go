@@ -168,11 +168,7 @@ func (fp *fieldPlan) decode(p []byte, c *claimSet, v reflect.Value) (bool, error
 	ps := unsafe.String(unsafe.SliceData(p), len(p))
 	var ar arena
 	for _, o := range c.others[:c.nOthers] {
-		s := scanner{p: p[:o.end], i: int(o.start)}
-		name := s.skipString() // validated by scanClaims, as is the rest
-		s.skipSpace()
-		s.consume(':')
-		s.skipSpace()
+		s, name := otherMember(p, int(o.start), int(o.end))
 		i, ok := fp.lookup(viewText(ps, p, name))
 		if !ok {
 			if !name.ascii {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,34 +145,19 @@ func (e *env) fleet(args []string) error {
 	start := time.Now()
 	fmt.Fprintf(e.stdout, "%6.2fs  instance 0: login, kid %s\n", 0.0, kidOf(tok))
 
-	refusals, refreshes, requests := 0, 0, 0
+	var t tally
 	tick := time.NewTicker(f.window / 3)
 	defer tick.Stop()
 	for i := 1; time.Since(start) < *duration; i++ {
 		<-tick.C
-		in := insts[i%len(insts)]
-		req, _ := http.NewRequest("GET", in.url+"/me", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := client.Do(req)
+		line, err := t.call(client, insts[i%len(insts)].url, &tok)
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
-		requests++
-		line := fmt.Sprintf("%6.2fs  instance %d: %d", time.Since(start).Seconds(), i%len(insts), resp.StatusCode)
-		if fresh := resp.Header.Get(httpauth.DefaultRefreshHeader); fresh != "" {
-			tok = fresh
-			refreshes++
-			line += ", re-signed → kid " + kidOf(tok)
-		}
-		if resp.StatusCode != http.StatusOK {
-			refusals++
-			line += "  " + resp.Header.Get("WWW-Authenticate")
-		}
-		fmt.Fprintln(e.stdout, line)
+		fmt.Fprintf(e.stdout, "%6.2fs  instance %d: %s\n", time.Since(start).Seconds(), i%len(insts), strings.Replace(line, "re-signed", "re-signed →", 1))
 	}
-	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", requests, plural(requests, "request"), refreshes, plural(refreshes, "refresh"), refusals, plural(refusals, "refusal"))
-	if refusals > 0 {
+	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", t.requests, plural(t.requests, "request"), t.refreshes, plural(t.refreshes, "refresh"), t.refusals, plural(t.refusals, "refusal"))
+	if t.refusals > 0 {
 		return refusal{errors.New("the fleet refused a valid session")}
 	}
 	if len(stores) > 0 {
@@ -193,6 +179,34 @@ func (e *env) fleet(args []string) error {
 		return printMetrics(e, reg)
 	}
 	return nil
+}
+
+// A tally counts a client's requests to a fleet.
+type tally struct{ requests, refreshes, refusals int }
+
+// call sends GET url/me with the token *tok, swaps in a refreshed token,
+// counts, and describes what happened: the status, a re-signed kid, the
+// challenge of a refusal.
+func (t *tally) call(client *http.Client, url string, tok *string) (string, error) {
+	req, _ := http.NewRequest("GET", url+"/me", nil)
+	req.Header.Set("Authorization", "Bearer "+*tok)
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	t.requests++
+	line := strconv.Itoa(resp.StatusCode)
+	if fresh := resp.Header.Get(httpauth.DefaultRefreshHeader); fresh != "" {
+		*tok = fresh
+		t.refreshes++
+		line += ", re-signed kid " + kidOf(fresh)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.refusals++
+		line += "  " + resp.Header.Get("WWW-Authenticate")
+	}
+	return line, nil
 }
 
 // plural returns word, or its plural for n other than 1.

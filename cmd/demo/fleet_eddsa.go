@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -141,7 +142,7 @@ func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
 	fmt.Fprintf(e.stdout, "%6.2fs  issuer: token for alice, kid %s\n", 0.0, kidOf(tok))
 
 	var second *jwtrot.Authority
-	refusals, refreshes, requests := 0, 0, 0
+	var t tally
 	tick := time.NewTicker(window / 3)
 	defer tick.Stop()
 	for i := 1; time.Since(start) < duration; i++ {
@@ -158,26 +159,13 @@ func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
 				return err
 			}
 		}
-		in := i % len(vs)
-		req, _ := http.NewRequest("GET", vs[in].url+"/me", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := client.Do(req)
+		in, kid := i%len(vs), kidOf(tok)
+		line, err := t.call(client, vs[in].url, &tok)
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
-		requests++
-		line := fmt.Sprintf("%6.2fs  verifier %d: %d, kid %s", time.Since(start).Seconds(), in, resp.StatusCode, kidOf(tok))
-		if fresh := resp.Header.Get(httpauth.DefaultRefreshHeader); fresh != "" {
-			tok = fresh
-			refreshes++
-			line += ", re-signed by the issuer → kid " + kidOf(tok)
-		}
-		if resp.StatusCode != http.StatusOK {
-			refusals++
-			line += "  " + resp.Header.Get("WWW-Authenticate")
-		}
-		fmt.Fprintln(e.stdout, line)
+		line = strings.Replace(line, "re-signed", "re-signed by the issuer →", 1)
+		fmt.Fprintf(e.stdout, "%6.2fs  verifier %d: kid %s: %s\n", time.Since(start).Seconds(), in, kid, line)
 	}
 	var fetches int64
 	for _, v := range vs {
@@ -185,8 +173,8 @@ func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
 	}
 	windows := int64(duration/window) + 1
 	fmt.Fprintf(e.stdout, "%d %s, %d %s through the issuer, %d %s; %d JWKS fetches by %d verifiers over about %d windows\n",
-		requests, plural(requests, "request"), refreshes, plural(refreshes, "refresh"), refusals, plural(refusals, "refusal"), fetches, n, windows)
-	if refusals > 0 {
+		t.requests, plural(t.requests, "request"), t.refreshes, plural(t.refreshes, "refresh"), t.refusals, plural(t.refusals, "refusal"), fetches, n, windows)
+	if t.refusals > 0 {
 		return refusal{errors.New("a verifier refused a valid token")}
 	}
 	return nil
