@@ -4,7 +4,7 @@
 // root.
 //
 // The issuer serves its keys with [NewHandler] (or exports them with
-// [Marshal] for a horizon of windows, to a file its verifiers read with
+// [Export] for a horizon of windows, to a file its verifiers read with
 // [Parse]: then they need no network at all). A verifier builds a
 // [jwtrot.Verifier] over a [Set] (a fixed document) or a [Client] (a JWKS
 // URL it polls once a window, knowing the window schedule).
@@ -26,10 +26,11 @@ import (
 
 // Bounds on a document read with [Parse] or fetched by a [Client].
 const (
-	// MaxDocumentSize is the largest document read, in bytes: about 16,000
-	// keys, two weeks of one-minute windows for one root.
+	// MaxDocumentSize is the largest document read, in bytes: room for
+	// MaxKeys keys (about 130 bytes each) and members jwtrot skips.
 	MaxDocumentSize = 4 << 20
-	// MaxKeys is the most keys a document may hold.
+	// MaxKeys is the most keys a document may hold: 11 days of one-minute
+	// windows, or 16 weeks of 10-minute ones, for one root.
 	MaxKeys = 16384
 )
 

@@ -141,7 +141,8 @@ type Outcome struct {
 	// [ErrRevocationCheck]).
 	StoreConsulted, StoreFailed bool
 	// KeySourceFailed reports whether the key of the token's window could
-	// not be had from the root's module ([ErrKeyUnavailable]).
+	// not be had ([ErrKeyUnavailable]): from the root's module, or, for a
+	// Verifier, from its JWKS.
 	KeySourceFailed bool
 	// Err is nil for an accepted token, else the refusal (see [Reason]).
 	Err error

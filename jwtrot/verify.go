@@ -67,7 +67,7 @@ func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims)
 // the previous window, Resigned holds it re-signed under the current
 // window's key of the same root (SPEC §7). It is what the issuer's refresh
 // handler serves to verifiers that hold no secret and cannot re-sign
-// (httpauth.RefreshHandler).
+// (httpauth.NewRefreshHandler).
 func (a *Authority) Refresh(ctx context.Context, token string) (Result, error) {
 	return a.run(ctx, token, nil, true)
 }
