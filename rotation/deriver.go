@@ -315,6 +315,21 @@ func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
 	return d.key(s, i, windowAt(t, d.sched.seconds))
 }
 
+// Verifies reports whether tokens of the root named rootID are accepted at
+// t: for a Deriver over fixed roots, whether it is one of them; for a
+// keyring, whether the keyring's rules say so (SPEC §11.2).
+func (d *Deriver) Verifies(rootID string, t time.Time) bool {
+	s := d.set.Load()
+	if s.ring != nil {
+		return s.ring.Verifies(rootID, t)
+	}
+	return s.index(rootID) >= 0
+}
+
+// Issuer returns the id of the root this Deriver signs with at t, and false
+// if none issues then (a keyring whose roots all retired or start later).
+func (d *Deriver) Issuer(t time.Time) (string, bool) { return d.set.Load().signerAt(t) }
+
 // Derivations returns the number of window keys derived so far.
 func (d *Deriver) Derivations() int64 { return d.derivations.Load() }
 
