@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +60,12 @@ type pipeline struct {
 	alg     rotation.Algorithm
 	purpose string
 	signs   bool // the source's keys sign: re-sign previous-window tokens
+
+	// ready is set once the source has a schedule (becomeReady); sched,
+	// and maxAge and issuer where the source publishes them, are written
+	// before it and read only after it.
+	ready   atomic.Bool
+	readyMu sync.Mutex
 
 	// The window sets: the current one, and the next one prepared within
 	// the skew of the boundary (preparing: the index last started).
@@ -156,6 +164,28 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	if d == nil {
 		return nil, errors.New("jwtrot: nil Deriver")
 	}
+	if k := d.Keyring(); k != nil {
+		// The fleet's settings are the defaults; a local one must agree.
+		f := k.Fleet()
+		var local config
+		for _, o := range opts {
+			o(&local)
+		}
+		if err := f.Agree(rotation.Fleet{MaxAge: local.maxAge, Issuer: local.issuer}); err != nil {
+			return nil, fmt.Errorf("jwtrot: %s", strings.TrimPrefix(err.Error(), "rotation: "))
+		}
+		var fromRing []Option
+		if f.MaxAge != 0 {
+			fromRing = append(fromRing, WithMaxAge(f.MaxAge))
+			if !local.ttlSet {
+				fromRing = append(fromRing, WithTTL(min(DefaultTTL, f.MaxAge)))
+			}
+		}
+		if f.Issuer != "" {
+			fromRing = append(fromRing, WithIssuer(f.Issuer))
+		}
+		opts = append(fromRing, opts...)
+	}
 	p, err := newPipeline(deriverSource{d}, opts)
 	if err != nil {
 		return nil, err
@@ -166,11 +196,8 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 
 // newPipeline applies the options and checks them.
 func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
-	a := &pipeline{src: src, sched: src.Schedule(), alg: src.Algorithm(), purpose: src.Purpose(),
+	a := &pipeline{src: src, alg: src.Algorithm(), purpose: src.Purpose(),
 		config: config{ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true}}
-	if a.sched == nil {
-		return nil, errors.New("jwtrot: the KeySource has no schedule")
-	}
 	a.preparing.Store(math.MinInt64)
 	for _, o := range opts {
 		o(&a.config)
@@ -196,8 +223,62 @@ func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
 	if a.maxSize < 64 {
 		return nil, fmt.Errorf("jwtrot: WithMaxSize(%d) is too small for any token; the default is %d", a.maxSize, DefaultMaxSize)
 	}
+	if src.Schedule() != nil {
+		if err := a.becomeReady(); err != nil {
+			var ce *CauseError
+			if errors.As(err, &ce) {
+				return nil, ce.Cause
+			}
+			return nil, err
+		}
+	}
 	return a, nil
 }
+
+// A fleetSource publishes the settings its issuer's fleet shares (a JWKS
+// client reading the issuer's document).
+type fleetSource interface {
+	Fleet() (rotation.Fleet, bool)
+}
+
+// becomeReady takes the schedule from the source, and the maximum age and
+// issuer it publishes where not set locally; a published value that
+// contradicts a local one keeps the pipeline not ready, with the reason.
+// Until it succeeds, tokens are refused with ErrNotReady.
+func (a *pipeline) becomeReady() error {
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	if a.ready.Load() {
+		return nil
+	}
+	sched := a.src.Schedule()
+	if sched == nil {
+		return errNotReached
+	}
+	if fs, ok := a.src.(fleetSource); ok {
+		if f, ok := fs.Fleet(); ok {
+			local := rotation.Fleet{Issuer: a.issuer}
+			if a.maxAgeSet {
+				local.MaxAge = a.maxAge
+			}
+			if err := f.Agree(local); err != nil {
+				return &CauseError{Reason: ErrNotReady, Cause: fmt.Errorf("jwtrot: %s", strings.TrimPrefix(err.Error(), "rotation: "))}
+			}
+			if f.MaxAge != 0 {
+				a.maxAge = f.MaxAge
+			}
+			if f.Issuer != "" {
+				a.issuer = f.Issuer
+			}
+		}
+	}
+	a.sched = sched
+	a.ready.Store(true) // publishes the fields above to every reader of ready
+	return nil
+}
+
+// errNotReached refuses a token while the source has no schedule.
+var errNotReached = &CauseError{Reason: ErrNotReady, Cause: errors.New("jwtrot: the key source has not reached its issuer yet")}
 
 // Deriver returns the Deriver the Authority takes its keys from.
 func (a *Authority) Deriver() *rotation.Deriver { return a.d }
@@ -217,7 +298,15 @@ type windowSet struct {
 	// that has not derived it); the set is then rebuilt once the Deriver
 	// has derived more keys than derived.
 	missing bool
-	derived int64
+	// version is the source's Version when the set was built: the set is
+	// rebuilt when it changes (a key became available, the keyring or the
+	// JWKS changed), and at until, the end of the window or the first
+	// instant the source's roots may change without a new version (a
+	// keyring root that starts or stops verifying).
+	version int64
+	until   time.Time
+	// issuing reports whether entries[0] is the root that signs now.
+	issuing bool
 }
 
 type windowEntry struct {
@@ -250,7 +339,8 @@ func (ws *windowSet) currentOf(rootID string) *windowEntry {
 // window finds it ready and costs what every other one does.
 func (a *pipeline) windowsAt(now time.Time) *windowSet {
 	w := a.sched.WindowAt(now)
-	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && (!ws.missing || ws.derived == a.src.Version()) {
+	version := a.src.Version()
+	if ws := a.windows.Load(); ws != nil && ws.index == w.Index() && ws.version == version && now.Before(ws.until) {
 		if ws.end.Sub(now) <= a.sched.Skew() {
 			if old := a.preparing.Load(); old < ws.index+1 && a.preparing.CompareAndSwap(old, ws.index+1) {
 				go func(at time.Time) { a.next.Store(a.buildWindows(at)) }(ws.end)
@@ -258,7 +348,7 @@ func (a *pipeline) windowsAt(now time.Time) *windowSet {
 		}
 		return ws
 	}
-	if n := a.next.Load(); n != nil && n.index == w.Index() && !n.missing {
+	if n := a.next.Load(); n != nil && n.index == w.Index() && !n.missing && n.version == version && now.Before(n.until) {
 		a.windows.Store(n)
 		return n
 	}
@@ -271,8 +361,21 @@ func (a *pipeline) windowsAt(now time.Time) *windowSet {
 func (a *pipeline) buildWindows(now time.Time) *windowSet {
 	a.builds.Add(1)
 	w := a.sched.WindowAt(now)
+	// The version and the next change first: a change while the set is
+	// built then makes it stale at once, never right for too long.
+	version := a.src.Version()
+	until := w.End()
+	var signer string
+	issuing := true
+	if ds, ok := a.src.(deriverSource); ok {
+		if next, ok := ds.d.NextChange(a.sched.Now()); ok && next.Before(until) {
+			until = next
+		}
+		signer, issuing = ds.d.Issuer(now)
+	}
 	roots := a.src.Roots()
-	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), derived: a.src.Version()}
+	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), version: version, until: until,
+		issuing: issuing && len(roots) > 0 && (signer == "" || roots[0] == signer)}
 	for _, id := range roots {
 		// Current first: it is what most tokens carry.
 		cur := len(ws.entries)

@@ -83,6 +83,13 @@ var (
 	// count them. Checked last: only a token that passed everything else
 	// consumes a use.
 	ErrUsedUp = newReason("no more uses", "used_up", nil)
+	// ErrNotReady: a [Verifier]'s key source has not been able to start:
+	// its issuer has not been reached yet (a JWKS client started before
+	// its issuer), or what the issuer publishes contradicts a local
+	// setting (the cause, in a [*CauseError], says which). A server-side
+	// state, not the token's; it ends by itself when the issuer answers.
+	// errors.Is also matches rotation.ErrKeyUnavailable.
+	ErrNotReady = newReason("key source not ready", "not_ready", rotation.ErrKeyUnavailable)
 )
 
 // reasons lists every refusal reason, for tests and documentation.
@@ -93,6 +100,7 @@ var reasons = []*reason{
 	ErrExpired.(*reason), ErrNotYetValid.(*reason), ErrIssuedInFuture.(*reason),
 	ErrTooOld.(*reason), ErrIssuer.(*reason), ErrAudience.(*reason), ErrRevoked.(*reason),
 	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason), ErrKeyUnavailable.(*reason), ErrUsedUp.(*reason),
+	ErrNotReady.(*reason),
 }
 
 // A reason is the type of every refusal sentinel: a client phrase, a stable

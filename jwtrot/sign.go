@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/rotation"
 )
 
 // ErrSign wraps the reasons Sign refuses a set of claims.
@@ -55,7 +56,11 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	e := &a.windowsAt(now).entries[0] // the first root's current window
+	ws := a.windowsAt(now)
+	if !ws.issuing {
+		return "", fmt.Errorf("%w: %w", ErrSign, rotation.ErrNoIssuingRoot)
+	}
+	e := &ws.entries[0] // the issuing root's current window
 	sk := a.signingKey(e)
 	if sk == nil {
 		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)

@@ -47,9 +47,14 @@ func (s deriverSource) Algorithm() rotation.Algorithm { return s.d.Algorithm() }
 func (s deriverSource) Schedule() *rotation.Schedule  { return s.d.Schedule() }
 func (s deriverSource) Purpose() string               { return s.d.Purpose() }
 func (s deriverSource) Roots() []string               { return s.d.Roots() }
-func (s deriverSource) Version() int64                { return s.d.Derivations() }
+func (s deriverSource) Version() int64                { return s.d.Version() }
 
+// Key returns the root's key for w if the root verifies now: a keyring's
+// root that has retired or is not yet verifying is not held.
 func (s deriverSource) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
+	if !s.d.Verifies(rootID, s.d.Now()) {
+		return nil, rotation.ErrKeyID
+	}
 	k, err := s.d.KeyAt(rootID, w.Start())
 	if err != nil {
 		return nil, err

@@ -56,20 +56,38 @@ func (v *Verifier) Verify(ctx context.Context, token string, claims jwt.Claims) 
 	return v.p.run(ctx, token, claims, false)
 }
 
-// Schedule returns the window schedule of the Verifier's keys.
-func (v *Verifier) Schedule() *rotation.Schedule { return v.p.sched }
+// Schedule returns the window schedule of the Verifier's keys, nil while
+// its source has not reached its issuer (see [Verifier.Ready]).
+func (v *Verifier) Schedule() *rotation.Schedule {
+	if !v.Ready() {
+		return nil
+	}
+	return v.p.sched
+}
+
+// Ready reports whether the Verifier can verify tokens: its source has
+// reached its issuer and what the issuer publishes agrees with the local
+// options. Until then every token is refused with [ErrNotReady]. A Verifier
+// over a source that is ready at construction is ready at once.
+func (v *Verifier) Ready() bool { return v.p.ready.Load() || v.p.becomeReady() == nil }
 
 // Source returns the KeySource the Verifier takes its keys from.
 func (v *Verifier) Source() KeySource { return v.p.src }
 
 // String describes the Verifier by its public configuration.
 func (v *Verifier) String() string {
+	if !v.Ready() {
+		return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, not ready}", v.p.alg, v.p.purpose)
+	}
 	return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, window: %v, skew: %v, maxAge: %v, issuer: %q, audience: %q}",
 		v.p.alg, v.p.purpose, v.p.sched.Length(), v.p.sched.Skew(), v.p.maxAge, v.p.issuer, v.p.aud)
 }
 
 // LogValue logs the Verifier's public configuration.
 func (v *Verifier) LogValue() slog.Value {
+	if !v.Ready() {
+		return slog.GroupValue(slog.String("alg", v.p.alg.String()), slog.String("purpose", v.p.purpose), slog.Bool("ready", false))
+	}
 	return slog.GroupValue(slog.String("alg", v.p.alg.String()), slog.String("purpose", v.p.purpose),
 		slog.Duration("window", v.p.sched.Length()), slog.Duration("max_age", v.p.maxAge),
 		slog.String("issuer", v.p.issuer), slog.String("audience", v.p.aud))

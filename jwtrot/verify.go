@@ -97,7 +97,7 @@ func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims, ref
 		Duration:        time.Since(start),
 		StoreConsulted:  tr.store,
 		StoreFailed:     tr.store && errors.Is(err, ErrRevocationCheck),
-		KeySourceFailed: errors.Is(err, ErrKeyUnavailable),
+		KeySourceFailed: errors.Is(err, ErrKeyUnavailable) || errors.Is(err, ErrNotReady),
 		Err:             err,
 	})
 	return res, err
@@ -145,6 +145,11 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		}
 	}
 
+	if !a.ready.Load() {
+		if err := a.becomeReady(); err != nil {
+			return Result{}, err
+		}
+	}
 	now := a.sched.Now()
 	ws := a.windowsAt(now)
 	e, err := a.matchHeader(ctx, ws, header, now)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,23 +75,50 @@ const cacheSlots = 4
 // root ([NewExternalRoot]) runs a goroutine that derives keys ahead of need;
 // stop it with [Deriver.Close].
 type Deriver struct {
-	roots   []*Root
 	alg     Algorithm
 	purpose string
 	sched   Schedule
 	prefix  []byte // the HKDF info string without the index
 
-	caches      []keyCache
-	derivations *atomic.Int64 // a pointer, so a Deriver value copies no lock
+	// set is the roots in use: fixed for NewDeriver, swapped by a reload
+	// of the keyring for NewKeyringDeriver (keyring_deriver.go). Pointers,
+	// so a Deriver value copies no lock.
+	set         *atomic.Pointer[rootSet]
+	derivations *atomic.Int64
+	changes     *atomic.Int64 // see Version
 
 	// Roots held in a module (NewExternalRoot) are derived off the request
 	// path by a goroutine the Deriver owns (prefetch.go).
+	lead    time.Duration
+	leadSet bool
+	timeout time.Duration
+	logger  *slog.Logger
+	pf      *prefetcher
+
+	ring *ringConfig // nil for a Deriver over fixed roots
+}
+
+// A rootSet is the roots a Deriver derives from, with their key caches.
+type rootSet struct {
+	roots  []*Root
+	caches []*keyCache
+	// ring is the keyring the roots come from, nil for fixed roots: then
+	// the first root issues and every root verifies.
+	ring *Keyring
+	// deferred holds, for a root that appeared in a reload, the instant
+	// from which this instance signs with it (SPEC §11.3).
+	deferred map[string]time.Time
 	external bool
-	lead     time.Duration
-	leadSet  bool
-	timeout  time.Duration
-	logger   *slog.Logger
-	pf       *prefetcher
+}
+
+// index returns the position of the root named id, -1 if none.
+func (s *rootSet) index(id string) int {
+	for i, r := range s.roots {
+		if r.id == id {
+			return i
+		}
+	}
+	return -1
 }
 
 type keyCache struct {
@@ -136,18 +164,8 @@ func WithClock(c Clock) Option { return func(d *Deriver) { d.sched.clock = c } }
 // not answer, then starts a goroutine that derives every later window ahead
 // of its start ([WithPrefetchLead]); [Deriver.Close] stops it.
 func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
-	d := &Deriver{
-		alg:     HS256,
-		purpose: DefaultPurpose,
-		sched:   Schedule{length: DefaultWindow, clock: SystemClock},
-		timeout: DefaultDeriveTimeout,
-
-		derivations: new(atomic.Int64),
-	}
-	for _, o := range opts {
-		o(d)
-	}
-	if err := d.sched.init(); err != nil {
+	d, err := newDeriver(opts)
+	if err != nil {
 		return nil, err
 	}
 	if len(roots) == 0 {
@@ -163,22 +181,56 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 			}
 		}
 	}
+	d.set.Store(newRootSet(roots, nil, nil))
+	if err := d.startPrefetch(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// newDeriver applies the options over the defaults and checks them.
+func newDeriver(opts []Option) (*Deriver, error) {
+	d := &Deriver{
+		alg:     HS256,
+		purpose: DefaultPurpose,
+		sched:   Schedule{length: DefaultWindow, clock: SystemClock},
+		timeout: DefaultDeriveTimeout,
+
+		set:         new(atomic.Pointer[rootSet]),
+		derivations: new(atomic.Int64),
+		changes:     new(atomic.Int64),
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	if err := d.sched.init(); err != nil {
+		return nil, err
+	}
 	if !d.alg.valid() {
 		return nil, fmt.Errorf("rotation: unsupported algorithm %v", d.alg)
 	}
 	if !validPurpose(d.purpose) {
 		return nil, ErrPurpose
 	}
-	d.roots = append([]*Root(nil), roots...)
 	d.prefix = infoPrefix(d.alg, d.purpose, d.sched.seconds)
-	d.caches = make([]keyCache, len(roots))
-	for _, r := range roots {
-		d.external = d.external || r.ext != nil
-	}
-	if err := d.startPrefetch(); err != nil {
-		return nil, err
-	}
 	return d, nil
+}
+
+// newRootSet returns the set of roots, reusing the key caches of old for
+// the roots it shares with it (the same *Root).
+func newRootSet(roots []*Root, ring *Keyring, old *rootSet) *rootSet {
+	s := &rootSet{roots: append([]*Root(nil), roots...), caches: make([]*keyCache, len(roots)), ring: ring}
+	for i, r := range roots {
+		s.external = s.external || r.ext != nil
+		if old != nil {
+			if j := old.index(r.id); j >= 0 && old.roots[j] == r {
+				s.caches[i] = old.caches[j]
+				continue
+			}
+		}
+		s.caches[i] = new(keyCache)
+	}
+	return s
 }
 
 // Algorithm returns the HMAC algorithm of the keys.
@@ -199,11 +251,23 @@ func (d *Deriver) Schedule() *Schedule { return &d.sched }
 // Now returns the time on the Deriver's clock.
 func (d *Deriver) Now() time.Time { return d.sched.clock.Now() }
 
-// Roots returns the ids of the roots, the issuing root first.
-func (d *Deriver) Roots() []string {
-	ids := make([]string, len(d.roots))
-	for i, r := range d.roots {
-		ids[i] = r.id
+// Roots returns the ids of the roots that verify now, the issuing root
+// first. For a Deriver over fixed roots that is every root.
+func (d *Deriver) Roots() []string { return d.rootsAt(d.sched.clock.Now()) }
+
+func (d *Deriver) rootsAt(t time.Time) []string {
+	s := d.set.Load()
+	if s.ring == nil {
+		ids := make([]string, len(s.roots))
+		for i, r := range s.roots {
+			ids[i] = r.id
+		}
+		return ids
+	}
+	ids := s.ring.VerifyingAt(t)
+	if first, ok := s.signerAt(t); ok && len(ids) > 0 && ids[0] != first {
+		// A deferred root verifies, but another signs here for now.
+		ids = append([]string{first}, slices.DeleteFunc(ids, func(id string) bool { return id == first })...)
 	}
 	return ids
 }
@@ -211,19 +275,31 @@ func (d *Deriver) Roots() []string {
 // WindowAt returns the window that contains t.
 func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.sched.seconds) }
 
-// SigningKey returns the issuing root's key for the window that contains t.
-// After the first call for a window it does not allocate. It fails only for
-// an external root, with [ErrKeyUnavailable], when that window's key has not
-// been derived: see [Deriver.KeyAt].
+// SigningKey returns the issuing root's key for the window that contains t:
+// the first root's, or the keyring's root that issues at t (SPEC §11.2).
+// After the first call for a window it does not allocate. It fails for an
+// external root, with [ErrKeyUnavailable], when that window's key has not
+// been derived (see [Deriver.KeyAt]), and with [ErrNoIssuingRoot] at an
+// instant at which no root of the keyring issues.
 func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
-	return d.key(0, windowAt(t, d.sched.seconds))
+	s := d.set.Load()
+	root := 0
+	if s.ring != nil {
+		id, ok := s.signerAt(t)
+		if !ok {
+			return nil, ErrNoIssuingRoot
+		}
+		root = s.index(id)
+	}
+	return d.key(s, root, windowAt(t, d.sched.seconds))
 }
 
 // KeyAt returns the key of the root named rootID for the window that
-// contains t, or [ErrKeyID] if no root has that id. It serves the caller's
-// own choice of window (re-signing under the root that verified a token, or
-// preparing the next window); a key id from a token goes through
-// [Deriver.VerificationKey] instead.
+// contains t, or [ErrKeyID] if no root has that id (or, for a keyring, it
+// does not verify at t). It serves the caller's own choice of window
+// (re-signing under the root that verified a token, or preparing the next
+// window); a key id from a token goes through [Deriver.VerificationKey]
+// instead.
 //
 // A root in memory derives a missing key on the spot. An external root's
 // keys are derived only in the background, for the previous, current and
@@ -231,84 +307,120 @@ func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
 // returns [ErrKeyUnavailable] at once for any window not derived yet (and
 // wakes the background derivation).
 func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
-	for i, r := range d.roots {
-		if r.id == rootID {
-			return d.key(i, windowAt(t, d.sched.seconds))
-		}
+	s := d.set.Load()
+	i := s.index(rootID)
+	if i < 0 || s.ring != nil && !s.ring.Verifies(rootID, t) {
+		return nil, ErrKeyID
 	}
-	return nil, ErrKeyID
+	return d.key(s, i, windowAt(t, d.sched.seconds))
 }
 
-// Derivations returns the number of window keys derived so far. It changes
-// whenever a new key becomes available, so a caller that built something
-// from the keys of a window while one was unavailable knows when to rebuild.
+// Verifies reports whether tokens of the root named rootID are accepted at
+// t: for a Deriver over fixed roots, whether it is one of them; for a
+// keyring, whether the keyring's rules say so (SPEC §11.2).
+func (d *Deriver) Verifies(rootID string, t time.Time) bool {
+	s := d.set.Load()
+	if s.ring != nil {
+		return s.ring.Verifies(rootID, t)
+	}
+	return s.index(rootID) >= 0
+}
+
+// Issuer returns the id of the root this Deriver signs with at t, and false
+// if none issues then (a keyring whose roots all retired or start later).
+func (d *Deriver) Issuer(t time.Time) (string, bool) { return d.set.Load().signerAt(t) }
+
+// Derivations returns the number of window keys derived so far.
 func (d *Deriver) Derivations() int64 { return d.derivations.Load() }
+
+// Version changes whenever a key that was unavailable may have become
+// available (an external root's module derived it) and whenever a reload
+// changes the keyring, so that a caller that built something from the keys
+// (package jwtrot's window sets) knows when to rebuild it.
+func (d *Deriver) Version() int64 { return d.changes.Load() }
+
+// NextChange returns the first instant after t at which [Deriver.Roots] or
+// the issuing root may change without a reload (a keyring's root starts to
+// verify, issues or retires, or a deferral ends), and false if none will.
+func (d *Deriver) NextChange(t time.Time) (time.Time, bool) {
+	s := d.set.Load()
+	if s.ring == nil {
+		return time.Time{}, false
+	}
+	next, ok := s.ring.NextChange(t)
+	for _, at := range s.deferred {
+		if at.After(t) && (!ok || at.Before(next)) {
+			next, ok = at, true
+		}
+	}
+	return next, ok
+}
 
 // VerificationKey returns the key named by kid if its window is acceptable
 // at t: the previous window, the current one, or the next one when t is
 // within the skew of its start. It refuses any other key id before deriving
 // anything: [ErrKeyID] for a key id that is not the canonical spelling of a
-// known root and an index, [ErrWindowRetired] for an older window and
-// [ErrWindowNotOpen] for a later one; [ErrKeyUnavailable] for an acceptable
-// window of an external root whose key has not been derived.
+// known root (for a keyring, one that verifies at t) and an index,
+// [ErrWindowRetired] for an older window and [ErrWindowNotOpen] for a later
+// one; [ErrKeyUnavailable] for an acceptable window of an external root
+// whose key has not been derived.
 func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, error) {
 	rootID, index, err := parseKeyID(kid)
 	if err != nil {
 		return nil, 0, err
 	}
-	root := -1
-	for i, r := range d.roots {
-		if r.id == rootID {
-			root = i
-			break
-		}
-	}
-	if root < 0 {
+	s := d.set.Load()
+	root := s.index(rootID)
+	if root < 0 || s.ring != nil && !s.ring.Verifies(rootID, t) {
 		return nil, 0, ErrKeyID
 	}
 	pos, err := d.sched.Position(index, t)
 	if err != nil {
 		return nil, 0, err
 	}
-	k, err := d.key(root, Window{index: index, seconds: d.sched.seconds})
+	k, err := d.key(s, root, Window{index: index, seconds: d.sched.seconds})
 	if err != nil {
 		return nil, 0, err
 	}
 	return k, pos, nil
 }
 
-// key returns the key of roots[root] for window w. On a miss it derives the
-// key of a root in memory; for an external root it wakes the background
+// key returns the key of s.roots[root] for window w. On a miss it derives
+// the key of a root in memory; for an external root it wakes the background
 // derivation and returns ErrKeyUnavailable without waiting.
-func (d *Deriver) key(root int, w Window) (*Key, error) {
-	slot := &d.caches[root].slots[uint64(w.index)%cacheSlots]
+func (d *Deriver) key(s *rootSet, root int, w Window) (*Key, error) {
+	slot := &s.caches[root].slots[uint64(w.index)%cacheSlots]
 	if k := slot.Load(); k != nil && k.window.index == w.index {
 		return k, nil
 	}
-	if d.roots[root].ext != nil {
+	if s.roots[root].ext != nil {
 		d.pf.wake()
 		return nil, ErrKeyUnavailable
 	}
-	return d.fill(context.Background(), root, w)
+	return d.fill(context.Background(), s, root, w)
 }
 
-// fill derives and caches the key of roots[root] for window w unless it is
-// cached already. Derivations of one root are serialised.
-func (d *Deriver) fill(ctx context.Context, root int, w Window) (*Key, error) {
-	c := &d.caches[root]
+// fill derives and caches the key of s.roots[root] for window w unless it
+// is cached already. Derivations of one root are serialised.
+func (d *Deriver) fill(ctx context.Context, s *rootSet, root int, w Window) (*Key, error) {
+	c := s.caches[root]
 	slot := &c.slots[uint64(w.index)%cacheSlots]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if k := slot.Load(); k != nil && k.window.index == w.index {
 		return k, nil
 	}
+	r := s.roots[root]
 	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(w.index))
-	secret, err := d.roots[root].expand(ctx, info, d.alg.KeySize())
+	secret, err := r.expand(ctx, info, d.alg.KeySize())
 	if err != nil {
 		return nil, fmt.Errorf("%w (window %d)", err, w.index)
 	}
-	k := newKey(d.roots[root], d.alg, w, secret)
+	k := newKey(r, d.alg, w, secret)
 	slot.Store(k)
 	d.derivations.Add(1)
+	if r.ext != nil {
+		d.changes.Add(1)
+	}
 	return k, nil
 }

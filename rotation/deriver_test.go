@@ -287,8 +287,9 @@ func BenchmarkDerive(b *testing.B) {
 	d := newTestDeriver(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		d.caches[0].slots[12345%cacheSlots].Store(nil)
-		d.fill(context.Background(), 0, Window{index: 12345, seconds: d.sched.seconds})
+		s := d.set.Load()
+		s.caches[0].slots[12345%cacheSlots].Store(nil)
+		d.fill(context.Background(), s, 0, Window{index: 12345, seconds: d.sched.seconds})
 	}
 }
 

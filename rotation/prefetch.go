@@ -58,12 +58,13 @@ func (d *Deriver) Prefetch(ctx context.Context) error {
 		windows = append(windows, cur.Next())
 	}
 	var errs []error
-	for i, r := range d.roots {
+	s := d.set.Load()
+	for i, r := range s.roots {
 		if r.ext == nil {
 			continue
 		}
 		for _, w := range windows {
-			if _, err := d.fill(ctx, i, w); err != nil {
+			if _, err := d.fill(ctx, s, i, w); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -76,6 +77,7 @@ func (d *Deriver) Prefetch(ctx context.Context) error {
 // for a Deriver whose roots are all in memory. It is safe to call more than
 // once.
 func (d *Deriver) Close() error {
+	d.ring.stopReload()
 	if d.pf != nil {
 		d.pf.stop()
 	}
@@ -123,7 +125,7 @@ func (d *Deriver) startPrefetch() error {
 	if d.logger == nil {
 		d.logger = slog.Default()
 	}
-	if !d.external {
+	if !d.set.Load().external || d.pf != nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)

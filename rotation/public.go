@@ -136,23 +136,19 @@ func (d *Deriver) PublicKeyAt(ctx context.Context, rootID string, w Window) (*Pu
 	if d.alg != EdDSA {
 		return nil, fmt.Errorf("rotation: %v keys have no public half; publish keys of a Deriver WithAlgorithm(rotation.EdDSA)", d.alg)
 	}
-	root := -1
-	for i, r := range d.roots {
-		if r.id == rootID {
-			root = i
-		}
-	}
+	s := d.set.Load()
+	root := s.index(rootID)
 	if root < 0 {
 		return nil, ErrKeyID
 	}
 	w = Window{index: w.index, seconds: d.sched.seconds}
-	if k := d.caches[root].slots[uint64(w.index)%cacheSlots].Load(); k != nil && k.window.index == w.index {
+	if k := s.caches[root].slots[uint64(w.index)%cacheSlots].Load(); k != nil && k.window.index == w.index {
 		return k.public, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(w.index))
-	seed, err := d.roots[root].expand(ctx, info, ed25519.SeedSize)
+	seed, err := s.roots[root].expand(ctx, info, ed25519.SeedSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w (window %d)", err, w.index)
 	}

@@ -30,7 +30,7 @@ func NewSchedule(opts ...Option) (*Schedule, error) {
 	for _, o := range opts {
 		o(&d)
 	}
-	if d.alg != 0 || d.purpose != "" || d.leadSet || d.timeout != 0 || d.logger != nil {
+	if d.alg != 0 || d.purpose != "" || d.leadSet || d.timeout != 0 || d.logger != nil || d.ring != nil {
 		return nil, errors.New("rotation: NewSchedule takes only WithWindow, WithSkew and WithClock; keys are configured on a Deriver")
 	}
 	if err := d.sched.init(); err != nil {
