@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
@@ -36,7 +37,7 @@ func newFleetDoc(_ *testing.T, d *rotation.Deriver, maxAge time.Duration) *fleet
 
 func fleetOf(d *rotation.Deriver, maxAge time.Duration) rotation.Fleet {
 	s := d.Schedule()
-	return rotation.Fleet{Algorithm: rotation.EdDSA, Window: s.Length(), Skew: s.Skew(), MaxAge: maxAge, Issuer: "auth", Purposes: []string{d.Purpose()}}
+	return rotation.Fleet{Algorithm: rotation.EdDSA, Window: s.Length(), Skew: s.Skew(), MaxAge: maxAge, Purposes: []string{d.Purpose()}}
 }
 
 func (f *fleetDoc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -112,7 +113,9 @@ func probe(t *testing.T, h http.Handler) (int, string) {
 func TestClientURLOnly(t *testing.T) {
 	c := newClock(epoch)
 	d, a := issuer(t, c)
-	srv := httptest.NewServer(newFleetDoc(t, d, 8*time.Hour))
+	doc := newFleetDoc(t, d, 8*time.Hour)
+	doc.fleet.Issuer = "auth"
+	srv := httptest.NewServer(doc)
 	defer srv.Close()
 	cl, err := jwks.NewClient(srv.URL, jwks.WithClock(c))
 	if err != nil {
@@ -126,8 +129,20 @@ func TestClientURLOnly(t *testing.T) {
 	if s := cl.Schedule(); s == nil || s.Length() != window || !s.Now().Equal(epoch) {
 		t.Fatalf("schedule %v", s)
 	}
-	if _, err := verifier(t, cl).Verify(context.Background(), sign(t, a), nil); err != nil {
+	// The Verifier adopts the published issuer and maximum age.
+	v := verifier(t, cl)
+	tok, err := a.Sign(jwt.RegisteredClaims{Issuer: "auth"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), sign(t, a), nil); !errors.Is(err, jwtrot.ErrMissingClaim) {
+		t.Fatalf("a token without the published issuer: %v", err)
+	}
+	if _, err := jwtrot.NewVerifier(cl, jwtrot.WithIssuer("other")); err == nil || !strings.Contains(err.Error(), "issuer") {
+		t.Fatalf("a local issuer that differs from the published one: %v", err)
 	}
 }
 
@@ -151,7 +166,7 @@ func TestClientDegradedStartVerifier(t *testing.T) {
 	v := verifier(t, cl)
 	tok := sign(t, a)
 	_, err := v.Verify(context.Background(), tok, nil)
-	if !errors.Is(err, jwtrot.ErrKeyUnavailable) || jwtrot.Code(err) != "key_unavailable" {
+	if !errors.Is(err, jwtrot.ErrNotReady) || !errors.Is(err, rotation.ErrKeyUnavailable) || jwtrot.Code(err) != "not_ready" || v.Ready() {
 		t.Fatalf("a token while the issuer is down: %v (%s)", err, jwtrot.Code(err))
 	}
 	if _, kerr := cl.Key("main", d.WindowAt(epoch)); !errors.Is(kerr, jwks.ErrNotReady) {
@@ -451,6 +466,7 @@ func TestClientCacheControl(t *testing.T) {
 		{"max-age shorter than the schedule", "public, max-age=1", w.Start(), 2500 * time.Millisecond, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c := offsetClock(time.Until(tt.at))
 			d, _ := issuer(t, c)
 			doc := newFleetDoc(t, d, 0)
