@@ -3,6 +3,7 @@ package jwks_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -76,7 +77,7 @@ func (p *publisher) set(f func(p *publisher)) {
 
 func newClient(t *testing.T, url string, c *clock, opts ...jwks.Option) *jwks.Client {
 	t.Helper()
-	cl, err := jwks.NewClient(url, c.schedule(t), opts...)
+	cl, err := jwks.NewClient(url, append([]jwks.Option{jwks.WithSchedule(c.schedule(t))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,22 +105,82 @@ func TestClientURLRules(t *testing.T) {
 		{"http://10.0.0.1/keys", nil, "use https"},
 		{"ftp://127.0.0.1/keys", nil, "absolute http(s) URL"},
 		{"/keys", nil, "absolute http(s) URL"},
-		{"http://jwks.invalid/keys", []jwks.Option{jwks.WithInsecureHTTP(), jwks.WithTimeout(time.Second)}, "first fetch failed"},
-		{"http://127.0.0.1:1/keys", []jwks.Option{jwks.WithTimeout(time.Second)}, "first fetch failed"},
-		{"http://[::1]:1/keys", []jwks.Option{jwks.WithTimeout(time.Second)}, "first fetch failed"},
 		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithTimeout(0)}, "WithTimeout"},
-		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithLead(time.Second)}, "WithLead"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithLead(time.Second), jwks.WithSchedule(c.schedule(t))}, "WithLead"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithSchedule(nil)}, "WithSchedule(nil)"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithClock(nil)}, "WithClock(nil)"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithClock(c), jwks.WithSchedule(c.schedule(t))}, "has its own"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithLogger(nil)}, "WithLogger(nil)"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithURL("http://jwks.example/keys")}, "peers (URL 1)"},
+		{"https://127.0.0.1:1/keys", []jwks.Option{jwks.WithURL("https://127.0.0.1:1/keys")}, "URL 1 repeats URL 0"},
 	} {
-		_, err := jwks.NewClient(tt.url, c.schedule(t), tt.opts...)
+		_, err := jwks.NewClient(tt.url, tt.opts...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", tt.url, err, tt.want)
 		}
 	}
-	// The URL's query may hold a credential: no error repeats it.
-	_, err := jwks.NewClient("http://127.0.0.1:1/keys?token=SECRETVALUE", c.schedule(t), jwks.WithTimeout(time.Second))
-	if err == nil || strings.Contains(err.Error(), "SECRETVALUE") {
-		t.Errorf("the error repeats the URL: %v", err)
+}
+
+// TestClientUnreachableAtStart: an issuer that cannot be reached is not an
+// error of NewClient: the Client starts not ready, says so in its log and
+// to the observer, and refuses keys with ErrNotReady; no line, event or
+// error repeats the URL's query or user information.
+func TestClientUnreachableAtStart(t *testing.T) {
+	c := newClock(epoch)
+	for _, url := range []string{
+		"http://127.0.0.1:1/keys?token=SECRETVALUE",
+		"http://[::1]:1/keys",
+		"http://user:SECRETVALUE@jwks.invalid/keys",
+	} {
+		var log strings.Builder
+		var events []jwks.FetchEvent
+		var mu sync.Mutex
+		cl, err := jwks.NewClient(url, jwks.WithInsecureHTTP(), jwks.WithTimeout(time.Second),
+			jwks.WithLogger(slog.New(slog.NewTextHandler(&syncWriter{w: &log, mu: &mu}, nil))),
+			jwks.WithObserver(func(e jwks.FetchEvent) { mu.Lock(); events = append(events, e); mu.Unlock() }))
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if cl.Ready() || cl.Schedule() != nil || cl.Roots() != nil {
+			t.Fatalf("%s: ready before any document", url)
+		}
+		if _, ok := cl.Fleet(); ok {
+			t.Fatalf("%s: a fleet before any document", url)
+		}
+		w := c.schedule(t).WindowAt(epoch)
+		_, kerr := cl.Key("main", w)
+		_, ferr := cl.Fetch(context.Background(), "main", w)
+		for _, err := range []error{kerr, ferr} {
+			if !errors.Is(err, rotation.ErrKeyUnavailable) || !errors.Is(err, jwks.ErrNotReady) || !strings.Contains(err.Error(), "not been reached yet") {
+				t.Fatalf("%s: a key before ready: %v", url, err)
+			}
+		}
+		cl.Close()
+		mu.Lock()
+		if len(events) != 1 || events[0].Cause != "start" || events[0].Ready || events[0].Err == nil || events[0].Source != 0 {
+			t.Fatalf("%s: events %+v", url, events)
+		}
+		text := log.String() + events[0].Err.Error()
+		mu.Unlock()
+		if !strings.Contains(text, "no usable document from this URL yet") || !strings.Contains(text, "no JWKS URL answered") {
+			t.Fatalf("%s: the log does not say the Client is not ready:\n%s", url, text)
+		}
+		if strings.Contains(text, "SECRETVALUE") || strings.Contains(text, "token=") || strings.Contains(text, "user:") {
+			t.Fatalf("%s: the log or an event repeats the URL's query or user information:\n%s", url, text)
+		}
 	}
+}
+
+// syncWriter serialises writes to a strings.Builder a test reads.
+type syncWriter struct {
+	w  *strings.Builder
+	mu *sync.Mutex
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 func TestClientHTTPSAndRedirects(t *testing.T) {
@@ -138,8 +199,10 @@ func TestClientHTTPSAndRedirects(t *testing.T) {
 	// A redirect from https to plain http elsewhere is not followed.
 	redirect := httptest.NewTLSServer(http.RedirectHandler("http://jwks.example/keys", http.StatusFound))
 	defer redirect.Close()
-	if _, err := jwks.NewClient(redirect.URL, c.schedule(t), jwks.WithHTTPClient(redirect.Client())); err == nil || !strings.Contains(err.Error(), "use https") {
-		t.Fatalf("redirected to http: %v", err)
+	var got error
+	cl = newClient(t, redirect.URL, c, jwks.WithHTTPClient(redirect.Client()), jwks.WithObserver(func(e jwks.FetchEvent) { got = e.Err }))
+	if cl.Ready() || got == nil || !strings.Contains(got.Error(), "use https") {
+		t.Fatalf("redirected to http: ready %v, %v", cl.Ready(), got)
 	}
 }
 
@@ -148,13 +211,16 @@ func TestClientFirstFetch(t *testing.T) {
 	d, _ := issuer(t, c)
 	p := newPublisher(t, d)
 	p.set(func(p *publisher) { p.status = http.StatusNotFound })
-	if _, err := jwks.NewClient(p.srv.URL, c.schedule(t)); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
-		t.Fatalf("404: %v", err)
-	}
 	var events []jwks.FetchEvent
-	p.set(func(p *publisher) { p.status = 0 })
 	cl := newClient(t, p.srv.URL, c, jwks.WithObserver(func(e jwks.FetchEvent) { events = append(events, e) }))
-	if len(events) != 1 || events[0].Cause != "start" || events[0].Status != 200 || !events[0].Changed || events[0].Keys != 3 || events[0].Err != nil {
+	if cl.Ready() || len(events) != 1 || events[0].Status != 404 || events[0].Ready || !strings.Contains(events[0].Err.Error(), "HTTP 404") {
+		t.Fatalf("404: ready %v, events %+v", cl.Ready(), events)
+	}
+	cl.Close()
+	events = nil
+	p.set(func(p *publisher) { p.status = 0 })
+	cl = newClient(t, p.srv.URL, c, jwks.WithObserver(func(e jwks.FetchEvent) { events = append(events, e) }))
+	if len(events) != 1 || events[0].Cause != "start" || events[0].Status != 200 || !events[0].Changed || events[0].Keys != 3 || events[0].Err != nil || !events[0].Ready {
 		t.Fatalf("events %+v", events)
 	}
 	if cl.Fetches() != 1 {
@@ -319,8 +385,9 @@ func TestClientBounds(t *testing.T) {
 		w.Write([]byte(`"}`))
 	}))
 	defer big.Close()
-	if _, err := jwks.NewClient(big.URL, c.schedule(t)); err == nil || !strings.Contains(err.Error(), "over") {
-		t.Fatalf("a document over the size bound: %v", err)
+	var got error
+	if cl := newClient(t, big.URL, c, jwks.WithObserver(func(e jwks.FetchEvent) { got = e.Err })); cl.Ready() || got == nil || !strings.Contains(got.Error(), "over") {
+		t.Fatalf("a document over the size bound: %v", got)
 	}
 }
 
@@ -350,7 +417,7 @@ func TestClientCloseLeaksNothing(t *testing.T) {
 	p := newPublisher(t, d)
 	before := runtime.NumGoroutine()
 	for range 10 {
-		cl, err := jwks.NewClient(p.srv.URL, c.schedule(t))
+		cl, err := jwks.NewClient(p.srv.URL, jwks.WithSchedule(c.schedule(t)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,7 +459,10 @@ func TestClientFetchesAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	// Without Cache-Control, which would replace the schedule.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(noCache{w}, r)
+	}))
 	defer srv.Close()
 	sched, err := rotation.NewSchedule(rotation.WithWindow(L), rotation.WithSkew(0))
 	if err != nil {
@@ -403,7 +473,7 @@ func TestClientFetchesAhead(t *testing.T) {
 		cause string
 	}
 	got := make(chan fetch, 16)
-	cl, err := jwks.NewClient(srv.URL, sched, jwks.WithObserver(func(e jwks.FetchEvent) { got <- fetch{time.Now(), e.Cause} }))
+	cl, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched), jwks.WithObserver(func(e jwks.FetchEvent) { got <- fetch{time.Now(), e.Cause} }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,4 +492,17 @@ func TestClientFetchesAhead(t *testing.T) {
 	case <-time.After(2*L + time.Second):
 		t.Fatal("no fetch ahead of the next window")
 	}
+}
+
+// noCache drops the Cache-Control header a handler sets.
+type noCache struct{ http.ResponseWriter }
+
+func (n noCache) WriteHeader(status int) {
+	n.Header().Del("Cache-Control")
+	n.ResponseWriter.WriteHeader(status)
+}
+
+func (n noCache) Write(b []byte) (int, error) {
+	n.Header().Del("Cache-Control")
+	return n.ResponseWriter.Write(b)
 }

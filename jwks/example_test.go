@@ -3,6 +3,7 @@ package jwks_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
@@ -40,7 +41,8 @@ func ExampleParse() {
 }
 
 // A verifier reads the issuer's JWKS URL; the Client fetches ahead of each
-// window and keeps the last good document if the issuer is down.
+// window and keeps the last good document if the issuer is down. This
+// issuer's document states no schedule, so the verifier sets it.
 func ExampleNewClient() {
 	root, _ := rotation.NewRoot("main", []byte("example root: 32 bytes or more, never use it"))
 	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
@@ -50,15 +52,46 @@ func ExampleNewClient() {
 	defer srv.Close()
 
 	sched, _ := rotation.NewSchedule(rotation.WithWindow(rotation.DefaultWindow))
-	keys, err := jwks.NewClient(srv.URL, sched)
+	keys, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched))
 	if err != nil {
-		panic(err) // a wrong URL or an unreachable issuer, found at start-up
+		panic(err) // a URL that is not https, or an issuer that publishes another schedule
 	}
 	defer keys.Close()
+	if err := keys.WaitReady(context.Background()); err != nil {
+		panic(err)
+	}
 	v, _ := jwtrot.NewVerifier(keys)
 
 	token, _ := issuer.Sign(jwt.RegisteredClaims{Subject: "bob"})
 	res, err := v.Verify(context.Background(), token, nil)
 	fmt.Println(err, res.Position)
 	// Output: <nil> current
+}
+
+// An issuer whose document states its fleet (MarshalFleet): the verifier
+// needs only the URL, and takes the window, skew, purpose, maximum age and
+// issuer from it.
+func ExampleMarshalFleet() {
+	root, _ := rotation.NewRoot("main", []byte("example root: 32 bytes or more, never use it"))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
+	fleet := rotation.Fleet{Algorithm: rotation.EdDSA, Window: d.Schedule().Length(), Skew: d.Schedule().Skew(),
+		MaxAge: 8 * time.Hour, Issuer: "auth", Purposes: []string{d.Purpose()}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var keys []*rotation.PublicKey
+		for _, w := range []rotation.Window{d.WindowAt(d.Now()).Prev(), d.WindowAt(d.Now()), d.WindowAt(d.Now()).Next()} {
+			k, _ := d.PublicKeyAt(r.Context(), "main", w)
+			keys = append(keys, k)
+		}
+		w.Write(jwks.MarshalFleet(keys, fleet))
+	}))
+	defer srv.Close()
+
+	keys, err := jwks.NewClient(srv.URL)
+	if err != nil {
+		panic(err)
+	}
+	defer keys.Close()
+	f, ok := keys.Fleet()
+	fmt.Println(keys.Ready(), ok, f.Window, f.Skew, f.MaxAge, f.Issuer, f.Purposes)
+	// Output: true true 10m0s 30s 8h0m0s auth [access]
 }

@@ -87,7 +87,7 @@ func TestFleet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cl, err := jwks.NewClient("http://"+addr+"/jwks", sched, jwks.WithTimeout(time.Second))
+		cl, err := jwks.NewClient("http://"+addr+"/jwks", jwks.WithSchedule(sched), jwks.WithTimeout(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -74,11 +75,13 @@ func Marshal(keys []*rotation.PublicKey) []byte {
 // [jwtrot.Verifier] that needs no network. It is immutable and safe for
 // concurrent use.
 type Set struct {
-	sched   *rotation.Schedule
-	purpose string
-	roots   []string
-	keys    map[keyName]*rotation.PublicKey
-	list    []*rotation.PublicKey
+	sched    *rotation.Schedule
+	purpose  string
+	roots    []string
+	keys     map[keyName]*rotation.PublicKey
+	list     []*rotation.PublicKey
+	fleet    rotation.Fleet
+	hasFleet bool
 }
 
 type keyName struct {
@@ -86,33 +89,85 @@ type keyName struct {
 	index int64
 }
 
-// Parse reads a JWKS document of the windows of sched. It keeps the keys
-// jwtrot can verify with: kty "OKP", crv "Ed25519", a jwtrot key id (SPEC
-// §4), alg "EdDSA" or absent, use "sig" or absent, key_ops absent or with
-// "verify"; it skips the keys of other kinds, which are for other
-// verifiers. It refuses the whole document, wrapping [ErrDocument], if it
-// is not a JSON object with a "keys" array, is larger than
-// [MaxDocumentSize] or holds more than [MaxKeys] keys, if any key has a
-// private member "d", if a kept key's x is not a usable Ed25519 public key
-// (rotation.ErrPublicKey), if two keys share a kid with different x, or if
-// no key is kept.
+// errNeedSchedule refuses a document without a "jwtrot" member when no
+// schedule was given.
+var errNeedSchedule = errors.New(`jwks: nil schedule, and the document states none (it has no "jwtrot" member: its issuer runs an older jwtrot); make one with rotation.NewSchedule`)
+
+// ErrMismatch wraps every refusal of a document whose "jwtrot" member
+// states another window length, skew or purpose than the verifier sets
+// locally: its tokens would all be refused. The error names the setting and
+// says how to fix it.
+var ErrMismatch = errors.New("jwks: the issuer publishes other settings than this verifier's")
+
+// A mismatch is an [ErrMismatch]: one setting, the local and published
+// values (never secret: durations and purpose labels), and the fix.
+type mismatch struct {
+	setting, local, published, fix string
+}
+
+func (m *mismatch) Error() string {
+	return fmt.Sprintf("jwks: the issuer publishes a %s of %s, but this verifier's is %s; %s", m.setting, m.published, m.local, m.fix)
+}
+
+func (m *mismatch) Unwrap() error { return ErrMismatch }
+
+// short is the mismatch for an observer: the setting and both values.
+func (m *mismatch) short() string {
+	return fmt.Sprintf("%s: local %s, published %s", m.setting, m.local, m.published)
+}
+
+// agree checks a published fleet against a local schedule (nil: none) and
+// purpose (purposeSet: given with WithPurpose); fix says how to mend a
+// schedule setting.
+func agree(f rotation.Fleet, sched *rotation.Schedule, purpose string, purposeSet bool, fix func(setting string) string) error {
+	switch {
+	case sched != nil && sched.Length() != f.Window:
+		return &mismatch{"window length", sched.Length().String(), f.Window.String(), fix("window length")}
+	case sched != nil && sched.Skew() != f.Skew:
+		return &mismatch{"skew", sched.Skew().String(), f.Skew.String(), fix("skew")}
+	case purposeSet && purpose != f.Purposes[0]:
+		return &mismatch{"purpose", strconv.Quote(purpose), strconv.Quote(f.Purposes[0]),
+			"remove jwks.WithPurpose (the issuer's published purpose is used) or give the issuer's, or point the verifier at the JWKS of that purpose"}
+	}
+	return nil
+}
+
+// Parse reads a JWKS document. It keeps the keys jwtrot can verify with:
+// kty "OKP", crv "Ed25519", a jwtrot key id (SPEC §4), alg "EdDSA" or
+// absent, use "sig" or absent, key_ops absent or with "verify"; it skips the
+// keys of other kinds, which are for other verifiers. It refuses the whole
+// document, wrapping [ErrDocument], if it is not a JSON object with a "keys"
+// array, is larger than [MaxDocumentSize] or holds more than [MaxKeys] keys,
+// if any key has a private member "d", if a kept key's x is not a usable
+// Ed25519 public key (rotation.ErrPublicKey), if two keys share a kid with
+// different x, or if no key is kept.
+//
+// A document of [MarshalFleet] states its fleet in a "jwtrot" member, read
+// strictly (SPEC §10): a version other than 1 is refused (upgrade jwtrot),
+// as are a member of the wrong type, another alg than "EdDSA", and a window
+// or skew that [rotation.Fleet.Check] refuses. Then sched may be nil: the
+// keys follow the published schedule, on the clock of [WithClock]. A sched
+// or a [WithPurpose] that differs from the published one is refused,
+// wrapping [ErrMismatch]. A document without the member needs sched.
 func Parse(doc []byte, sched *rotation.Schedule, opts ...Option) (*Set, error) {
 	o, err := newOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	return parse(doc, sched, o.purpose)
+	return parse(doc, sched, o, func(setting string) string {
+		return fmt.Sprintf("pass a nil schedule to jwks.Parse (the document's %s is then used) or make the schedule's the same, or fix the issuer if it is the one that is wrong", setting)
+	})
 }
 
-func parse(doc []byte, sched *rotation.Schedule, purpose string) (*Set, error) {
-	if sched == nil {
-		return nil, errors.New("jwks: nil schedule; make one with rotation.NewSchedule")
-	}
+// parse reads doc; sched may be nil if doc states its fleet. fix says how to
+// mend a schedule that differs from the published one.
+func parse(doc []byte, sched *rotation.Schedule, o *options, fix func(setting string) string) (*Set, error) {
 	if len(doc) > MaxDocumentSize {
 		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrDocument, len(doc), MaxDocumentSize)
 	}
 	var d struct {
-		Keys []json.RawMessage `json:"keys"`
+		Keys   []json.RawMessage `json:"keys"`
+		Jwtrot json.RawMessage   `json:"jwtrot"`
 	}
 	if err := json.Unmarshal(doc, &d); err != nil || d.Keys == nil {
 		// encoding/json's text may quote the document: say only what is wrong.
@@ -121,7 +176,31 @@ func parse(doc []byte, sched *rotation.Schedule, purpose string) (*Set, error) {
 	if len(d.Keys) > MaxKeys {
 		return nil, fmt.Errorf("%w: %d keys, over %d", ErrDocument, len(d.Keys), MaxKeys)
 	}
-	s := &Set{sched: sched, purpose: purpose, keys: make(map[keyName]*rotation.PublicKey, len(d.Keys))}
+	purpose := o.purpose
+	var fleet rotation.Fleet
+	hasFleet := d.Jwtrot != nil && string(d.Jwtrot) != "null"
+	if d.Jwtrot != nil && !hasFleet {
+		return nil, fmt.Errorf(`%w: the "jwtrot" member: not a JSON object`, ErrDocument)
+	}
+	if hasFleet {
+		f, err := parseFleet(d.Jwtrot)
+		if err != nil {
+			return nil, err
+		}
+		if err := agree(f, sched, o.purpose, o.purposeSet, fix); err != nil {
+			return nil, err
+		}
+		if sched == nil {
+			if sched, err = f.Schedule(o.clock); err != nil {
+				return nil, fmt.Errorf("%w: the \"jwtrot\" member: %w", ErrDocument, err)
+			}
+		}
+		fleet, purpose = f, f.Purposes[0]
+	}
+	if sched == nil {
+		return nil, errNeedSchedule
+	}
+	s := &Set{sched: sched, purpose: purpose, keys: make(map[keyName]*rotation.PublicKey, len(d.Keys)), fleet: fleet, hasFleet: hasFleet}
 	for i, raw := range d.Keys {
 		var k jwk
 		if err := json.Unmarshal(raw, &k); err != nil {
@@ -165,6 +244,14 @@ func parse(doc []byte, sched *rotation.Schedule, purpose string) (*Set, error) {
 	return s, nil
 }
 
+// Fleet returns the fleet the document states in its "jwtrot" member, and
+// false if it has none.
+func (s *Set) Fleet() (rotation.Fleet, bool) {
+	f := s.fleet
+	f.Purposes = slices.Clone(f.Purposes)
+	return f, s.hasFleet
+}
+
 // Keys returns the set's keys, in the document's order.
 func (s *Set) Keys() []*rotation.PublicKey { return slices.Clone(s.list) }
 
@@ -190,7 +277,8 @@ func (s *Set) Algorithm() rotation.Algorithm { return rotation.EdDSA }
 // Schedule returns the schedule the set was read with.
 func (s *Set) Schedule() *rotation.Schedule { return s.sched }
 
-// Purpose returns the label given with [WithPurpose].
+// Purpose returns the document's published purpose, else the label given
+// with [WithPurpose] (default rotation.DefaultPurpose).
 func (s *Set) Purpose() string { return s.purpose }
 
 // Roots returns the ids of the roots the set has keys of, in the order they
