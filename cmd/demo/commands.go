@@ -425,7 +425,7 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 	}
 	var src jwtrot.KeySource
 	if strings.HasPrefix(f.jwks, "https://") || strings.HasPrefix(f.jwks, "http://") {
-		c, err := jwks.NewClient(f.jwks, sched, jwks.WithPurpose(f.purpose))
+		c, err := jwks.NewClient(f.jwks, jwks.WithSchedule(sched), jwks.WithPurpose(f.purpose))
 		if err != nil {
 			return nil, fmt.Errorf("-jwks: %w", err)
 		}
