@@ -85,7 +85,11 @@ def main(path):
         for i in range(first, last + 1):
             seed = hkdf(root, info("EdDSA", j["purpose"], L, i), 32)
             members.append(jwk(public(seed), "%s:%d" % (rid, i)))
-    check("jwks document", '{"keys":[' + ",".join(members) + "]}" == j["document"])
+    # The "jwtrot" member (SPEC §10.1): the fleet the verifiers share; the
+    # vector's Deriver has the default skew, min(30 s, a quarter window).
+    skew = j.get("skew_seconds", min(30, L // 4))
+    member = '"jwtrot":{"v":1,"alg":"EdDSA","purpose":%s,"window":%d,"skew":%d}' % (json.dumps(j["purpose"]), L, skew)
+    check("jwks document", '{"keys":[' + ",".join(members) + "]," + member + "}" == j["document"])
 
     for r in doc["refused"]:
         seed, pub, kid = keys[r["vector"]]
