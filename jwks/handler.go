@@ -121,9 +121,9 @@ type document struct {
 	index   int64 // the window it was built in
 	version int64 // the Deriver's Version then: a keyring reload rebuilds it
 	until   time.Time
-	body  []byte
-	etag  string
-	last  int64 // the last window whose keys it holds
+	body    []byte
+	etag    string
+	last    int64 // the last window whose keys it holds
 }
 
 // NewHandler returns a Handler of d's public keys with the given horizon:

@@ -142,7 +142,11 @@ func runKeyringFleet(t *testing.T, alg string) {
 		in.clock = newSimClock(start.Add(in.offset))
 		in.seen = base.doc(alg, 0, skew, reload, maxAge)
 		in.held, in.next = &base, 1
-		src := func(context.Context) ([]byte, error) { in.mu.Lock(); defer in.mu.Unlock(); return append([]byte(nil), in.seen...), nil }
+		src := func(context.Context) ([]byte, error) {
+			in.mu.Lock()
+			defer in.mu.Unlock()
+			return append([]byte(nil), in.seen...), nil
+		}
 		d, err := rotation.NewKeyringDeriver(src, rotation.WithClock(in.clock), rotation.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			t.Fatal(err)
