@@ -17,7 +17,9 @@ import (
 // secret mount ([KeyringFile]), an environment variable ([KeyringEnv]), or
 // any function the application gives (a secret manager's client). A
 // [Deriver] calls it at start and then once every reload interval; it must
-// honour ctx and never put the document in its errors.
+// honour ctx and never put the document in its errors. The document holds
+// secrets, so the Deriver clears the returned bytes once it has read them:
+// return a new slice on each call (as os.ReadFile does).
 type KeyringSource func(ctx context.Context) ([]byte, error)
 
 // KeyringFile reads the keyring from the file at path each time: a mounted
