@@ -33,6 +33,22 @@
 // Most programs use package jwtrot, which signs and verifies JWTs with these
 // keys, and never call this package beyond building a Deriver.
 //
+// # Keyrings: roots that succeed each other with no restart
+//
+// A deployment that replaces its roots (routinely, or after a leak) keeps
+// them in a [Keyring]: one document, the same on every instance, that lists
+// each root with the instant from which it issues, optionally the instant
+// from which its tokens are refused, or that it is revoked, and the
+// parameters every instance shares (algorithm, window, skew, maximum age,
+// issuer, purposes; a [Fleet]). [NewKeyringDeriver] reads it from a
+// [KeyringSource] ([KeyringFile] for a mounted secret, [KeyringEnv], or a
+// function) and reads it again every reload interval: one edit, made ahead
+// of time anywhere, switches every instance at the instant written in it;
+// revoking a root refuses its tokens from each instance's next reading. A
+// bad edit is refused whole and the last good keyring stays in use, with a
+// log line and a [KeyringEvent]. SPEC.md §11 states the document and the
+// rules, with vectors.
+//
 // # Roots held in a security module
 //
 // A root in memory ([NewRoot], [RootFromFile]) is exposed to anything that
