@@ -25,6 +25,16 @@
 //		// send res.Resigned back to the client
 //	}
 //
+// A deployment that replaces roots keeps them in a keyring instead
+// ([rotation.NewKeyringDeriver], SPEC §11): the Authority then signs with the
+// root the keyring says issues now, refuses a root the keyring revoked or
+// retired from that instant, and takes the maximum age and issuer from the
+// keyring (a local [WithMaxAge] or [WithIssuer] must agree):
+//
+//	d, err := rotation.NewKeyringDeriver(rotation.KeyringFile("/run/secrets/jwt-keyring"))
+//	defer d.Close()
+//	a, err := jwtrot.New(d, jwtrot.WithAudience("api"))
+//
 // Claims are golang-jwt's types: [github.com/golang-jwt/jwt/v5.RegisteredClaims],
 // [github.com/golang-jwt/jwt/v5.MapClaims], or your struct embedding
 // RegisteredClaims. Decoding into *jwt.RegisteredClaims is the fast path.
