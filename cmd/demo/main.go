@@ -10,6 +10,8 @@
 //	demo jwks                print the JWKS of an EdDSA root's public keys
 //	demo verify              verify a token, as of now or -at an instant
 //	demo fleet               instances of the HTTP middleware on loopback
+//	demo keyring             make and edit a keyring: a rotation is one edit
+//	demo serve               one HTTP instance over a keyring file
 //
 // Run "demo COMMAND -h" for a command's flags. Flags mean the same in every
 // command and default to the library's defaults.
@@ -56,6 +58,8 @@ Commands:
   jwks      the JWKS document of an EdDSA root's public keys, for such verifiers
   verify    verify a token (exit 0 accepted, 1 refused); -jwks: with public keys only
   fleet     instances of the HTTP middleware on 127.0.0.1, on the real clock
+  keyring   make a keyring, add, retire or revoke a root, show the schedule
+  serve     one HTTP instance over a keyring file, following its edits
 
 Run "demo COMMAND -h" for a command's flags.
 `
@@ -85,6 +89,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return e.verify(rest)
 	case "fleet":
 		err = e.fleet(rest)
+	case "keyring":
+		err = e.keyring(rest)
+	case "serve":
+		err = e.serve(rest)
 	default:
 		if looksLikeToken(cmd) {
 			fmt.Fprintln(stderr, "demo: that looks like a token (not shown); to check one: demo verify -root-file FILE [-window D] < token.txt")

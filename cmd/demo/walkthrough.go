@@ -216,6 +216,10 @@ func (e *env) walkthrough() error {
 		return result(p, jwtrot.Result{}, err)
 	}())
 	out("")
+	if err := e.walkKeyring(p, out, mock); err != nil {
+		return err
+	}
+	out("")
 	if err := e.walkEdDSA(p, out, mock); err != nil {
 		return err
 	}
@@ -223,6 +227,8 @@ func (e *env) walkthrough() error {
 	out("Next: 'demo root > root.hex' makes a root; 'demo sign -root-file root.hex' and 'demo verify")
 	out("-root-file root.hex < token.txt' issue and check tokens; 'demo fleet' runs instances over HTTP;")
 	out("'demo jwks' and 'demo verify -jwks' do the same with public keys (-alg EdDSA).")
+	out("'demo keyring new -o keyring.json' makes a keyring, 'demo serve -keyring keyring.json' runs an")
+	out("instance over it, and 'demo keyring add -keyring keyring.json' rotates the root, in one edit.")
 	return nil
 }
 
