@@ -1,0 +1,17 @@
+module github.com/jwtrot/jwtrot/extra/jwtrotawskms
+
+go 1.24.0
+
+replace github.com/jwtrot/jwtrot => ../..
+
+require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/service/kms v1.63.0
+	github.com/aws/smithy-go v1.28.9
+	github.com/jwtrot/jwtrot v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
+)

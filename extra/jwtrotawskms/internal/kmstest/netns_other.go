@@ -1,0 +1,9 @@
+//go:build !linux
+
+package kmstest
+
+import "errors"
+
+func enterNamespace() (inNS bool, code int, err error) {
+	return false, 0, errors.New("private network namespaces need Linux")
+}
