@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -135,6 +136,14 @@ func (e *Expander) mac(ctx context.Context, msg []byte) ([]byte, error) {
 // KeyARN returns the ARN of the key, as DescribeKey reported it.
 func (e *Expander) KeyARN() string { return e.arn }
 
-// String returns "jwtrotawskms.Expander(ARN)"; the Expander holds nothing
-// secret.
-func (e *Expander) String() string { return "jwtrotawskms.Expander(" + e.arn + ")" }
+// String returns "jwtrotawskms.Expander(ARN)". The Expander holds no secret,
+// but its client holds credentials: String, GoString and Format print the
+// ARN alone, whatever the verb, so that no field of the client is ever
+// printed.
+func (e Expander) String() string { return "jwtrotawskms.Expander(" + e.arn + ")" }
+
+// GoString is String.
+func (e Expander) GoString() string { return e.String() }
+
+// Format writes String for every verb.
+func (e Expander) Format(f fmt.State, _ rune) { io.WriteString(f, e.String()) }

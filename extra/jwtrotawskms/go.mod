@@ -6,8 +6,11 @@ replace github.com/jwtrot/jwtrot => ../..
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.3
 	github.com/aws/aws-sdk-go-v2/service/kms v1.63.0
 	github.com/aws/smithy-go v1.28.9
+	github.com/benbjohnson/clock v1.3.5
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtrot/jwtrot v0.0.0-00010101000000-000000000000
 )
 

@@ -168,3 +168,21 @@ func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 var _ = aws.String
+
+var (
+	secretMu    sync.Mutex
+	extraSecret []string
+)
+
+// addSecret registers key material (hex) that no output may contain.
+func addSecret(b []byte) {
+	secretMu.Lock()
+	defer secretMu.Unlock()
+	extraSecret = append(extraSecret, hex.EncodeToString(b))
+}
+
+func secretList() []string {
+	secretMu.Lock()
+	defer secretMu.Unlock()
+	return append(append([]string(nil), secrets...), extraSecret...)
+}
