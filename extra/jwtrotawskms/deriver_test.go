@@ -204,4 +204,3 @@ func TestEmulatorKilled(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
