@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -186,3 +187,5 @@ func secretList() []string {
 	defer secretMu.Unlock()
 	return append(append([]string(nil), secrets...), extraSecret...)
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
