@@ -129,8 +129,8 @@ func (th *throttler) RoundTrip(r *http.Request) (*http.Response, error) {
 			body := `{"__type":"ThrottlingException","message":"Rate exceeded"}`
 			return &http.Response{
 				StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-				Header:  http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amzn-Requestid": {"throttled"}},
-				Body:    io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r,
+				Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amzn-Requestid": {"throttled"}},
+				Body:   io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r,
 			}, nil
 		}
 	}
@@ -203,7 +203,10 @@ func TestThrottlingWithinLead(t *testing.T) {
 	// throttle from then on, for half a window.
 	boundary := rotation.WindowAt(time.Now(), window).End()
 	throttleUntil := boundary.Add(window / 2)
-	th.set(func() bool { now := time.Now(); return !now.Before(boundary.Add(-100*time.Millisecond)) && now.Before(throttleUntil) })
+	th.set(func() bool {
+		now := time.Now()
+		return !now.Before(boundary.Add(-100*time.Millisecond)) && now.Before(throttleUntil)
+	})
 	served := 0
 	for time.Now().Before(boundary.Add(window + window/2)) {
 		tok, err := a.Sign(jwt.RegisteredClaims{Subject: "u"})
