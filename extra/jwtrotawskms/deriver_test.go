@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/benbjohnson/clock"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/extra/jwtrotawskms/internal/kmstest"
@@ -35,15 +36,26 @@ type twins struct {
 func newTwins(t testing.TB, alg rotation.Algorithm) *twins {
 	t.Helper()
 	roots, keys := seedRoots(t, map[string][]byte{"main": testSecret})
-	prk, _ := roots["main"].mem.ExportPRK()
+	emu := kmstest.Start(t, kmstest.Seed(keys...))
+	calls := newCounter()
+	tw := twinsOver(t, alg, roots["main"].mem, emu.Client(calls, fastRetries), roots["main"].alias)
+	tw.emu, tw.calls = emu, calls
+	return tw
+}
+
+// twinsOver returns twins whose KMS side is the key keyID, holding mem's
+// PRK, through c.
+func twinsOver(t testing.TB, alg rotation.Algorithm, mem *rotation.Root, c *kms.Client, keyID string) *twins {
+	t.Helper()
+	prk, _ := mem.ExportPRK()
 	addSecret(prk)
-	tw := &twins{emu: kmstest.Start(t, kmstest.Seed(keys...)), calls: newCounter(), log: &logBuffer{}, mock: clock.NewMock()}
+	tw := &twins{log: &logBuffer{}, mock: clock.NewMock()}
 	tw.mock.Set(testEpoch)
-	ext, err := rotation.NewExternalRoot("main", newExpander(t, tw.emu.Client(tw.calls, fastRetries), roots["main"].alias))
+	ext, err := rotation.NewExternalRoot("main", newExpander(t, c, keyID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dm, err := rotation.NewDeriver([]*rotation.Root{roots["main"].mem}, rotation.WithClock(tw.mock), rotation.WithAlgorithm(alg))
+	dm, err := rotation.NewDeriver([]*rotation.Root{mem}, rotation.WithClock(tw.mock), rotation.WithAlgorithm(alg))
 	if err != nil {
 		t.Fatal(err)
 	}
