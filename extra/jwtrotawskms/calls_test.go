@@ -229,3 +229,53 @@ func TestThrottlingWithinLead(t *testing.T) {
 	assertNoSecrets(t, logs)
 	t.Logf("%d GenerateMac throttled, %d requests served, none refused", th.refused(), served)
 }
+
+// bodies records the bodies of the requests it passes on.
+type bodies struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen []string
+}
+
+func (b *bodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		body, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		b.mu.Lock()
+		b.seen = append(b.seen, r.Header.Get("X-Amz-Target")+" "+string(body))
+		b.mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+	}
+	return b.next.RoundTrip(r)
+}
+
+// TestGrantTokens: the grant tokens go with every call, and the calls name
+// the key by the ARN DescribeKey returned, whatever New was given.
+func TestGrantTokens(t *testing.T) {
+	roots, keys := seedRoots(t, map[string][]byte{"main": testSecret})
+	emu := kmstest.Start(t, kmstest.Seed(keys...))
+	rec := &bodies{next: http.DefaultTransport}
+	e := newExpander(t, emu.Client(rec), roots["main"].alias, WithGrantTokens("grant-token-1", "grant-token-2"))
+	if _, err := e.Expand(context.Background(), []byte("x"), 64); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.seen) != 4 { // DescribeKey, the dry run, two for 64 bytes
+		t.Fatalf("%d requests", len(rec.seen))
+	}
+	if !strings.Contains(rec.seen[1], `"DryRun":true`) || strings.Contains(rec.seen[2], "DryRun") {
+		t.Fatalf("the dry run: %s / %s", rec.seen[1], rec.seen[2])
+	}
+	for i, s := range rec.seen {
+		if !strings.Contains(s, `"GrantTokens":["grant-token-1","grant-token-2"]`) {
+			t.Fatalf("request %d without the grant tokens: %s", i, s)
+		}
+		if i > 0 && !strings.Contains(s, `"KeyId":"`+kmstest.ARN(roots["main"].key.ID)+`"`) {
+			t.Fatalf("request %d does not name the key by its ARN: %s", i, s)
+		}
+	}
+}
