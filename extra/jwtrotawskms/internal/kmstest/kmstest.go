@@ -66,6 +66,9 @@ func Main(m *testing.M) int {
 
 func find() (string, string) {
 	if p := os.Getenv("LOCAL_KMS"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", "LOCAL_KMS names no file: " + err.Error()
+		}
 		return p, ""
 	}
 	if p, err := exec.LookPath("local-kms"); err == nil {
