@@ -40,6 +40,7 @@ func classify(op, keyID string, err error) error {
 		notFound *types.NotFoundException
 		disabled *types.DisabledException
 		state    *types.KMSInvalidStateException
+		usage    *types.InvalidKeyUsageException
 		api      smithy.APIError
 	)
 	switch {
@@ -49,6 +50,8 @@ func classify(op, keyID string, err error) error {
 		return fmt.Errorf("%w: %s %q: %w (enable it: aws kms enable-key --key-id %s)", ErrKeyState, op, keyID, err, keyID)
 	case errors.As(err, &state):
 		return fmt.Errorf("%w: %s %q: %w (aws kms describe-key --key-id %s shows its state: cancel a pending deletion with aws kms cancel-key-deletion, then enable it)", ErrKeyState, op, keyID, err, keyID)
+	case errors.As(err, &usage):
+		return fmt.Errorf("%w: %s %q: %w (use an HMAC_256 key for GENERATE_VERIFY_MAC: jwtrot-awskms create)", ErrKeyUsage, op, keyID, err)
 	case errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException":
 		return fmt.Errorf("%w: %s %q: %w (the key policy must allow kms:DescribeKey and kms:GenerateMac to this service's IAM role: see the package documentation)", ErrAccessDenied, op, keyID, err)
 	}

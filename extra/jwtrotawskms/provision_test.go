@@ -85,7 +85,8 @@ func TestImportKey(t *testing.T) {
 	if got, err := ImportKey(ctx, c, root, pendingID, ""); err != nil || !strings.HasSuffix(got, pendingID) {
 		t.Fatalf("import into %s: %s, %v", pendingID, got, err)
 	}
-	// The same root again: KMS accepts the same material. Another root: refused.
+	// The same root again: the fake, as KMS does, accepts the same material;
+	// another root is refused.
 	if _, err := ImportKey(ctx, c, root, arn, ""); err != nil {
 		t.Fatalf("re-import of the same root: %v", err)
 	}

@@ -131,6 +131,12 @@ func TestCheckMetadata(t *testing.T) {
 	if err := classify("GenerateMac", "alias/jwtrot", denied); !errors.Is(err, ErrAccessDenied) || !strings.Contains(err.Error(), "kms:GenerateMac") {
 		t.Fatalf("access denied: %v", err)
 	}
+	if err := classify("GenerateMac", "alias/jwtrot", &types.InvalidKeyUsageException{Message: aws.String("wrong usage")}); !errors.Is(err, ErrKeyUsage) {
+		t.Fatalf("invalid key usage: %v", err)
+	}
+	if err := classify("GenerateMac", "alias/jwtrot", &types.KMSInternalException{}); errors.Is(err, ErrKeyState) || errors.Is(err, ErrKeyUsage) || errors.Is(err, ErrKeyNotFound) || errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("an internal error classified as a key problem: %v", err)
+	}
 }
 
 // TestConfigRefusals: misconfiguration refused before any call.

@@ -132,6 +132,7 @@ func (e *Emulator) start() {
 	e.t.Helper()
 	cmd := exec.Command(emulatorBin)
 	cmd.Dir = e.dir
+	cmd.SysProcAttr = dieWithParent()
 	cmd.Env = append(os.Environ(),
 		"PORT="+e.port,
 		"KMS_DATA_PATH="+filepath.Join(e.dir, "data"),

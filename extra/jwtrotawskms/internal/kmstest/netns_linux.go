@@ -71,3 +71,7 @@ func loopbackUp() error {
 	}
 	return nil
 }
+
+// dieWithParent makes a child process get SIGKILL when the test process
+// dies, so that a test binary killed on timeout leaves no emulator behind.
+func dieWithParent() *syscall.SysProcAttr { return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} }

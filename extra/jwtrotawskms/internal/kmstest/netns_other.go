@@ -2,8 +2,13 @@
 
 package kmstest
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+)
 
 func enterNamespace() (inNS bool, code int, err error) {
 	return false, 0, errors.New("private network namespaces need Linux")
 }
+
+func dieWithParent() *syscall.SysProcAttr { return nil }
