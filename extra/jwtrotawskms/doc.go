@@ -44,8 +44,8 @@
 // and never calls KMS on a request: a token costs no KMS call to sign or to
 // verify. An instance makes one GenerateMac call per window per purpose and
 // algorithm (two for HS384 and HS512), plus DescribeKey and a dry-run
-// GenerateMac at start: with 10-minute windows, 144 calls a day for one
-// Deriver, whatever the traffic. BENCHMARKS.md compares this with signing
+// GenerateMac at start (and one call per [rotation.Root.Fingerprint]): with
+// 10-minute windows, 144 calls a day for one Deriver, whatever the traffic. BENCHMARKS.md compares this with signing
 // every token with a KMS asymmetric key.
 //
 // # When KMS fails
