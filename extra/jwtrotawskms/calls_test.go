@@ -2,6 +2,7 @@ package jwtrotawskms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -174,7 +175,7 @@ func TestThrottlingRetried(t *testing.T) {
 		t.Fatalf("throttled throughout: %v", err)
 	}
 	for _, s := range []error{ErrKeyState, ErrKeyNotFound, ErrAccessDenied} {
-		if errorsIs(err, s) {
+		if errors.Is(err, s) {
 			t.Fatalf("throttling classified as %v", s)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -168,7 +166,6 @@ func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-var _ = aws.String
 
 var (
 	secretMu    sync.Mutex
@@ -187,5 +184,3 @@ func secretList() []string {
 	defer secretMu.Unlock()
 	return append(append([]string(nil), secrets...), extraSecret...)
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
