@@ -166,7 +166,6 @@ func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-
 var (
 	secretMu    sync.Mutex
 	extraSecret []string
