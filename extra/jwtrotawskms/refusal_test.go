@@ -174,6 +174,11 @@ func TestNothingSecretPrinted(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %[1]v"} {
 		out = append(out, fmt.Sprintf(verb, e), fmt.Sprintf(verb, *e))
 	}
+	for _, s := range out {
+		if !strings.Contains(s, "arn:aws:kms:") {
+			t.Fatalf("formatted Expander without its ARN: %q", s)
+		}
+	}
 	emu.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
