@@ -134,7 +134,7 @@ func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error
 		}
 		res, err := a.Refresh(r.Context(), tok)
 		if err != nil {
-			m.refuseVerify(w, err, false)
+			m.refuseVerify(w, r, err, false)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
