@@ -107,6 +107,9 @@ type Middleware struct {
 	sourcesSet      bool
 	writeRefusal    func(http.ResponseWriter, *http.Request, Refusal)
 	writeRefusalSet bool
+
+	refreshObserver    func(IssuerRefresh)
+	refreshObserverSet bool
 }
 
 // A TokenVerifier verifies tokens for a [Middleware]: a [jwtrot.Authority],
@@ -198,6 +201,14 @@ func New(auth TokenVerifier, opts ...Option) (*Middleware, error) {
 			return nil, err
 		}
 	}
+	switch {
+	case m.refreshObserverSet && m.refreshObserver == nil:
+		return nil, errors.New("httpauth: WithRefreshObserver(nil): give a function, or leave the option out")
+	case m.refreshObserverSet && m.refresher == nil:
+		return nil, errors.New("httpauth: WithRefreshObserver without WithIssuerRefresh would never be called: an Authority's re-signs reach its jwtrot.WithObserver")
+	case m.refresher != nil:
+		m.refresher.observe = m.refreshObserver
+	}
 	if err := m.checkSources(); err != nil {
 		return nil, err
 	}
@@ -285,7 +296,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	// The token itself verified: its refresh goes back whatever the route
 	// decides, the way the token came, or the session would be retired.
 	if res.Resigned == "" && res.Position == rotation.Previous && m.refresher != nil {
-		res.Resigned = m.refresher.refresh(r.Context(), tok)
+		res.Resigned = m.refresher.refresh(r.Context(), tok, res.KeyID)
 	}
 	if res.Resigned != "" {
 		m.sendRefreshed(w, res, fromCookie)
