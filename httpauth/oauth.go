@@ -140,7 +140,8 @@ func NewClientCredentialsHandler(a *jwtrot.Authority, clients Clients, opts ...O
 // were configured alike, as far as options can tell.
 func sameConfig(m, n *Middleware) bool {
 	return m.realm == n.realm && m.header == n.header && (m.cookie == nil) == (n.cookie == nil) &&
-		m.jsonBody == n.jsonBody && m.preflight == n.preflight && m.scoped == n.scoped && m.refresher == nil
+		m.jsonBody == n.jsonBody && m.preflight == n.preflight && m.scoped == n.scoped && m.refresher == nil &&
+		!m.sourcesSet && !m.writeRefusalSet && !m.refreshObserverSet
 }
 
 type tokenEndpoint struct {

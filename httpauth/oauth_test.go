@@ -275,8 +275,11 @@ func TestClientCredentialsConstruction(t *testing.T) {
 	if _, err := NewClientCredentialsHandler(a, nil); err == nil {
 		t.Error("nil Clients accepted")
 	}
-	if _, err := NewClientCredentialsHandler(a, cs, WithJSONErrors()); err == nil {
-		t.Error("a Middleware option accepted")
+	for _, o := range []Option{WithJSONErrors(), WithTokenSources(BearerHeader), WithPreflight(false),
+		WithRefusalWriter(func(http.ResponseWriter, *http.Request, Refusal) {}), WithRefreshHeader("X-T")} {
+		if _, err := NewClientCredentialsHandler(a, cs, o); err == nil {
+			t.Error("a Middleware option accepted")
+		}
 	}
 	if _, err := NewClientCredentialsHandler(a, cs, WithRealm(`a"b`)); err == nil {
 		t.Error("a realm with a quote accepted")
