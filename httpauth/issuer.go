@@ -28,7 +28,8 @@ const DefaultRefreshTimeout = time.Second
 // header or the cookie): the client's contract does not change. The call
 // is bounded by timeout (0: [DefaultRefreshTimeout]); a failure only means
 // no refresh this time, and the request goes on. refreshURL must be https,
-// or http to a loopback address.
+// or http to a loopback address. [WithRefreshObserver] tells metrics of
+// each call, since the Verifier's own observer sees no re-sign.
 func WithIssuerRefresh(refreshURL string, timeout time.Duration) Option {
 	return func(m *Middleware) { m.refresher = &refresher{url: refreshURL, timeout: timeout} }
 }

@@ -316,3 +316,44 @@ func TestSecretsEqual(t *testing.T) {
 		}
 	}
 }
+
+// FuzzClientCredentials: whatever the body and the Authorization header,
+// the endpoint answers with one of its statuses, JSON, never panics, and
+// issues a token only to the right credentials.
+func FuzzClientCredentials(f *testing.F) {
+	f.Add("grant_type=client_credentials&scope=read", basicAuth(oauthID, oauthSecret))
+	f.Add("grant_type=client_credentials&client_id=other&client_secret=another-secret-0123456789", "")
+	f.Add("grant_type=client_credentials&scope=%zz", "Basic Og==")
+	f.Add("grant_type=client_credentials", "Basic "+base64.StdEncoding.EncodeToString([]byte("%:%")))
+	a := newAuthority(f, newClock(testEpoch))
+	h, err := NewClientCredentialsHandler(a, testClients(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body, authz string) {
+		header := http.Header{}
+		if authz != "" {
+			header.Set("Authorization", authz)
+		}
+		w := tokenRequest(h, "POST", formType, body, header)
+		switch w.Code {
+		case 200, 400, 401, 413:
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+		var resp map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("not JSON: %v", err)
+		}
+		if w.Code == 200 {
+			tok, _ := resp["access_token"].(string)
+			var c jwt.MapClaims
+			if _, err := a.Verify(context.Background(), tok, &c); err != nil {
+				t.Fatalf("a token that does not verify: %v", err)
+			}
+			if c["client_id"] != oauthID && c["client_id"] != "other" {
+				t.Fatal("a token for an unknown client")
+			}
+		}
+	})
+}
