@@ -230,16 +230,17 @@ func (t *tokenEndpoint) serve(r *http.Request) (*tokenResponse, *oauthError) {
 		invalidClient.description = "no client authentication"
 		return nil, invalidClient
 	}
-	scopes, oe := parseScope(form)
-	if oe != nil {
-		return nil, oe
-	}
 	ctx := r.Context()
 	if err := t.clients.AuthenticateClient(ctx, id, secret); err != nil {
 		if errors.Is(err, ErrInvalidClient) {
 			return nil, invalidClient
 		}
 		return nil, clientsFailed(err)
+	}
+	// Only an authenticated client learns whether its scope is well formed.
+	scopes, oe := parseScope(form)
+	if oe != nil {
+		return nil, oe
 	}
 	for _, name := range []string{"grant_type", "scope", "client_id", "client_secret"} {
 		form.Del(name)
