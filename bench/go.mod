@@ -8,6 +8,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtrot/jwtrot v0.0.0
 	github.com/lestrrat-go/jwx/v3 v3.3.0
+	golang.org/x/oauth2 v0.38.0
 )
 
 require (

@@ -14,7 +14,9 @@
 //	mux.Handle("GET /api/", mw.Handler(api))
 //	mux.Handle("POST /api/transfer", mw.Require(httpauth.Policy{MaxAge: 5 * time.Minute, Scopes: []string{"transfer"}})(transfer))
 //
-// Handlers read the verified claims with [ClaimsFrom]. Mistakes are caught
+// Handlers read the verified claims with [ClaimsFrom]. A route that also
+// serves anonymous users takes [Middleware.Optional]: without a token the
+// handler runs with no claims; a bad token is refused all the same. Mistakes are caught
 // when the middleware or the route is built, not on every request: New
 // refuses a WithClaims that does not return a new pointer; Require panics,
 // as http.ServeMux does for a bad pattern, on a negative MaxAge or on
@@ -35,7 +37,11 @@
 // responses also get Cache-Control: no-store. A browser client on another
 // origin can read the header only if CORS exposes it: add it to
 // Access-Control-Expose-Headers. CORS preflight requests pass through
-// unauthenticated ([WithPreflight]).
+// unauthenticated ([WithPreflight]). [WithTokenSources] changes where a
+// token is looked for and in what order: another header ([HeaderToken]), a
+// cookie of another name ([CookieToken]), a WebSocket subprotocol
+// ([WebSocketProtocolToken]) for browsers, or a [TokenSource] of the
+// application's own.
 //
 // # Refusals
 //
@@ -50,7 +56,18 @@
 // scope needed (RFC 6750 §3). When the revocation store or the root's
 // module fails, the server is at fault, not the token: 503 with
 // Retry-After, so clients keep their token. [WithJSONErrors] adds a JSON
-// body to every refusal. Nothing about the token is logged.
+// body to every refusal; [WithRefusalWriter] writes refusals in the
+// application's own format (RFC 9457 problem details, say) after the
+// challenge has been set. Nothing about the token is logged.
+//
+// # Issuing tokens
+//
+// [NewClientCredentialsHandler] is an OAuth 2.0 token endpoint (RFC 6749
+// §4.4) that standard clients talk to, the application deciding who a
+// client is and what it gets through [Clients] ([ClientSecrets] for a fixed
+// set). [NewTokenHandler] signs batches of claims for a caller the
+// application authenticates its own way; [NewRefreshHandler] re-signs
+// tokens for verifiers that hold no secret ([WithIssuerRefresh]).
 package httpauth
 
 import (
@@ -85,6 +102,14 @@ type Middleware struct {
 	newClaims func() jwt.Claims
 	scoped    bool // newClaims' type has a Scopes method
 	refresher *refresher
+
+	sources         []TokenSource // nil: the Bearer header, then the cookie
+	sourcesSet      bool
+	writeRefusal    func(http.ResponseWriter, *http.Request, Refusal)
+	writeRefusalSet bool
+
+	refreshObserver    func(IssuerRefresh)
+	refreshObserverSet bool
 }
 
 // A TokenVerifier verifies tokens for a [Middleware]: a [jwtrot.Authority],
@@ -176,6 +201,23 @@ func New(auth TokenVerifier, opts ...Option) (*Middleware, error) {
 			return nil, err
 		}
 	}
+	switch {
+	case m.refreshObserverSet && m.refreshObserver == nil:
+		return nil, errors.New("httpauth: WithRefreshObserver(nil): give a function, or leave the option out")
+	case m.refreshObserverSet && m.refresher == nil:
+		return nil, errors.New("httpauth: WithRefreshObserver without WithIssuerRefresh would never be called: an Authority's re-signs reach its jwtrot.WithObserver")
+	case m.refresher != nil:
+		m.refresher.observe = m.refreshObserver
+	}
+	if err := m.checkSources(); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.writeRefusalSet && m.writeRefusal == nil:
+		return nil, errors.New("httpauth: WithRefusalWriter(nil): give a function, or leave the option out for RFC 6750's bare refusals")
+	case m.writeRefusal != nil && m.jsonBody:
+		return nil, errors.New("httpauth: WithJSONErrors and WithRefusalWriter both write refusal bodies: keep one")
+	}
 	return m, nil
 }
 
@@ -212,53 +254,70 @@ func (m *Middleware) Require(p Policy) func(http.Handler) http.Handler {
 		}
 	}
 	p.Scopes = slices.Clone(p.Scopes)
+	rt := &route{Policy: p}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			m.serve(w, r, next, &p)
+			m.serve(w, r, next, rt)
 		})
 	}
 }
 
-func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, p *Policy) {
+// A route is what one handler of the middleware demands.
+type route struct {
+	Policy
+	optional bool // no token: serve without claims
+}
+
+func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, rt *route) {
 	if m.preflight && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		next.ServeHTTP(w, r) // a CORS preflight carries no credentials
 		return
 	}
-	tok, fromCookie, ok := m.requireToken(w, r)
-	if !ok {
+	tok, fromCookie, err := m.token(r)
+	if err != nil {
+		m.refuse(w, r, Refusal{Status: http.StatusBadRequest, Code: "invalid_request", Reason: err.Error()}, "")
 		return
 	}
+	if tok == "" {
+		if rt.optional {
+			next.ServeHTTP(w, r) // anonymous: no claims in the context
+			return
+		}
+		m.refuse(w, r, Refusal{Status: http.StatusUnauthorized}, "")
+		return
+	}
+	p := &rt.Policy
 	claims := m.newClaims()
 	res, err := m.auth.Verify(r.Context(), tok, claims)
 	if err != nil {
-		m.refuseVerify(w, err, fromCookie)
+		m.refuseVerify(w, r, err, fromCookie)
 		return
 	}
 	// The token itself verified: its refresh goes back whatever the route
 	// decides, the way the token came, or the session would be retired.
 	if res.Resigned == "" && res.Position == rotation.Previous && m.refresher != nil {
-		res.Resigned = m.refresher.refresh(r.Context(), tok)
+		res.Resigned = m.refresher.refresh(r.Context(), tok, res.KeyID)
 	}
 	if res.Resigned != "" {
 		m.sendRefreshed(w, res, fromCookie)
 	}
 	if p.MaxAge > 0 && m.auth.Schedule().Now().Sub(res.IssuedAt) > p.MaxAge {
 		// RFC 9470: the token is fine, the authentication too old here.
-		m.refuse(w, http.StatusUnauthorized, "insufficient_user_authentication", "a more recent authentication is required",
+		m.refuse(w, r, Refusal{Status: http.StatusUnauthorized, Code: "insufficient_user_authentication", Reason: "a more recent authentication is required"},
 			`, max_age="`+strconv.FormatInt(int64(p.MaxAge/time.Second), 10)+`"`)
 		return
 	}
 	if p.Audience != "" {
 		aud, _ := claims.GetAudience()
 		if !slices.Contains(aud, p.Audience) {
-			m.refuse(w, http.StatusUnauthorized, "invalid_token", "wrong audience", "")
+			m.refuse(w, r, Refusal{Status: http.StatusUnauthorized, Code: "invalid_token", Reason: "wrong audience"}, "")
 			return
 		}
 	}
 	if len(p.Scopes) > 0 {
 		sc := claims.(interface{ Scopes() []string }) // checked by Require
 		if !containsAll(sc.Scopes(), p.Scopes) {
-			m.refuse(w, http.StatusForbidden, "insufficient_scope", "insufficient scope", `, scope="`+strings.Join(p.Scopes, " ")+`"`)
+			m.refuse(w, r, Refusal{Status: http.StatusForbidden, Code: "insufficient_scope", Reason: "insufficient scope"}, `, scope="`+strings.Join(p.Scopes, " ")+`"`)
 			return
 		}
 	}
@@ -270,11 +329,11 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 func (m *Middleware) requireToken(w http.ResponseWriter, r *http.Request) (tok string, fromCookie, ok bool) {
 	tok, fromCookie, err := m.token(r)
 	if err != nil {
-		m.refuse(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
+		m.refuse(w, r, Refusal{Status: http.StatusBadRequest, Code: "invalid_request", Reason: err.Error()}, "")
 		return "", false, false
 	}
 	if tok == "" {
-		m.refuse(w, http.StatusUnauthorized, "", "", "")
+		m.refuse(w, r, Refusal{Status: http.StatusUnauthorized}, "")
 		return "", false, false
 	}
 	return tok, fromCookie, true
@@ -285,39 +344,18 @@ var errTwoTokens = errors.New("more than one Authorization header")
 var errTwoCookies = errors.New("more than one session cookie")
 
 // token finds the request's token, "" when there is none, and whether it
-// came from the session cookie. A Bearer Authorization header wins over the
-// cookie; another scheme (Basic, say) does not hide the cookie.
+// came from the session cookie: with the sources of WithTokenSources, or
+// else a Bearer Authorization header, then the cookie (another scheme,
+// Basic say, does not hide the cookie).
 func (m *Middleware) token(r *http.Request) (tok string, fromCookie bool, err error) {
-	auth := r.Header["Authorization"] // canonical already: no lookup work
-	switch len(auth) {
-	case 0:
-	case 1:
-		// RFC 6750 §2.1: "Bearer" (any case), one or more spaces, the token.
-		v := auth[0]
-		if len(v) >= 7 && v[6] == ' ' && strings.EqualFold(v[:6], "Bearer") {
-			return strings.TrimLeft(v[7:], " "), false, nil
-		}
-	default:
-		return "", false, errTwoTokens
+	if m.sources != nil {
+		return m.sourceToken(r)
 	}
-	if m.cookie == nil {
-		return "", false, nil
+	if tok, err = (bearerSource{}).Token(r); tok != "" || err != nil || m.cookie == nil {
+		return tok, false, err
 	}
-	var found []*http.Cookie
-	for _, c := range r.Cookies() {
-		if c.Name == m.cookie.Name {
-			found = append(found, c)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", false, nil
-	case 1:
-		return found[0].Value, true, nil
-	}
-	// Two cookies of one name: one may have been tossed in by a sibling
-	// domain; which the browser sent first says nothing.
-	return "", false, errTwoCookies
+	tok, err = cookieValue(r, m.cookie.Name)
+	return tok, tok != "", err
 }
 
 // sendRefreshed hands the re-signed token back the way the token came: the
@@ -371,30 +409,41 @@ func (m *Middleware) clearCookie(w http.ResponseWriter) {
 // refuseVerify answers a token Verify refused: 503 when the server failed
 // (the store, the key), not the token, so the client retries and keeps its
 // token; else 401 with the reason, clearing a refused session cookie.
-func (m *Middleware) refuseVerify(w http.ResponseWriter, err error, fromCookie bool) {
+func (m *Middleware) refuseVerify(w http.ResponseWriter, r *http.Request, err error, fromCookie bool) {
 	if errors.Is(err, jwtrot.ErrRevocationCheck) || errors.Is(err, jwtrot.ErrKeyUnavailable) {
 		w.Header().Set("Retry-After", "1")
-		m.refuse(w, http.StatusServiceUnavailable, "temporarily_unavailable", jwtrot.Reason(err), "")
+		m.refuse(w, r, Refusal{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Reason: jwtrot.Reason(err), Err: err}, "")
 		return
 	}
 	if fromCookie && m.cookie != nil {
 		m.clearCookie(w) // a refused session cookie is of no more use
 	}
-	m.refuse(w, http.StatusUnauthorized, "invalid_token", jwtrot.Reason(err), "")
+	m.refuse(w, r, Refusal{Status: http.StatusUnauthorized, Code: "invalid_token", Reason: jwtrot.Reason(err), Err: err}, "")
 }
 
 // refuse writes a 400, 401, 403 or 503; the 4xx with its WWW-Authenticate
-// challenge, extra appended to it (", scope=..." or ", max_age=...").
-func (m *Middleware) refuse(w http.ResponseWriter, status int, code, description, extra string) {
+// challenge, extra appended to it (", scope=..." or ", max_age=..."). The
+// headers are set before a refusal writer is called.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, ref Refusal, extra string) {
 	h := w.Header()
+	status, code, description := ref.Status, ref.Code, ref.Reason
 	if status != http.StatusServiceUnavailable {
 		challenge := `Bearer realm="` + m.realm + `"`
 		if code != "" {
 			challenge += `, error="` + code + `", error_description="` + description + `"` + extra
 		}
 		h.Set("WWW-Authenticate", challenge)
+		ref.Challenge = challenge
 	}
 	h.Set("Cache-Control", "no-store")
+	if m.writeRefusal != nil {
+		rw := &refusalWriter{ResponseWriter: w, status: status}
+		m.writeRefusal(rw, r, ref)
+		if !rw.wrote {
+			rw.WriteHeader(status)
+		}
+		return
+	}
 	if !m.jsonBody {
 		w.WriteHeader(status)
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
 )
 
 // DefaultRefreshTimeout bounds a call to the issuer's refresh handler.
@@ -27,7 +28,8 @@ const DefaultRefreshTimeout = time.Second
 // header or the cookie): the client's contract does not change. The call
 // is bounded by timeout (0: [DefaultRefreshTimeout]); a failure only means
 // no refresh this time, and the request goes on. refreshURL must be https,
-// or http to a loopback address.
+// or http to a loopback address. [WithRefreshObserver] tells metrics of
+// each call, since the Verifier's own observer sees no re-sign.
 func WithIssuerRefresh(refreshURL string, timeout time.Duration) Option {
 	return func(m *Middleware) { m.refresher = &refresher{url: refreshURL, timeout: timeout} }
 }
@@ -37,6 +39,34 @@ type refresher struct {
 	url     string
 	timeout time.Duration
 	client  *http.Client
+	purpose string
+	observe func(IssuerRefresh)
+}
+
+// An IssuerRefresh is what a [WithRefreshObserver] function learns of one
+// call to the issuer's refresh handler. Every field is of low cardinality,
+// fit for a metrics label (the extra/jwtrotprom and extra/jwtrototel
+// adapters count them as re-signs of the verifier).
+type IssuerRefresh struct {
+	// Purpose is the verifier's purpose label, RootID the root of the
+	// token's key (a root the verifier holds keys of).
+	Purpose, RootID string
+	// Result is "resigned" (a re-signed token came back and went to the
+	// client), "unneeded" (the issuer answered 204: nothing to refresh, its
+	// clock being a window ahead of the verifier's) or "failed" (no answer
+	// in time, or an answer that was neither).
+	Result string
+	// Duration is how long the call took.
+	Duration time.Duration
+}
+
+// WithRefreshObserver sets a function told of every call [WithIssuerRefresh]
+// makes, for metrics: with a [jwtrot.Verifier], the verifier's own
+// observer never sees a re-sign, since the issuer makes them. It must be
+// quick and safe for concurrent use. New refuses it without
+// WithIssuerRefresh.
+func WithRefreshObserver(f func(IssuerRefresh)) Option {
+	return func(m *Middleware) { m.refreshObserver, m.refreshObserverSet = f, true }
 }
 
 func (rf *refresher) check(auth TokenVerifier) error {
@@ -58,6 +88,9 @@ func (rf *refresher) check(auth TokenVerifier) error {
 			return errors.New("httpauth: WithIssuerRefresh sends tokens to the issuer: use https (http only to a loopback address)")
 		}
 	}
+	if s, ok := auth.(interface{ Source() jwtrot.KeySource }); ok {
+		rf.purpose = s.Source().Purpose()
+	}
 	rf.client = &http.Client{Timeout: rf.timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a token is never sent on to another place
 	}}
@@ -65,26 +98,43 @@ func (rf *refresher) check(auth TokenVerifier) error {
 }
 
 // refresh returns the token re-signed by the issuer, "" if it could not be
-// had in time.
-func (rf *refresher) refresh(ctx context.Context, tok string) string {
+// had in time, and tells the observer; kid is the token's.
+func (rf *refresher) refresh(ctx context.Context, tok, kid string) string {
+	if rf.observe == nil {
+		out, _ := rf.call(ctx, tok)
+		return out
+	}
+	start := time.Now()
+	out, result := rf.call(ctx, tok)
+	root, _, _ := rotation.ParseKeyID(kid)
+	rf.observe(IssuerRefresh{Purpose: rf.purpose, RootID: root, Result: result, Duration: time.Since(start)})
+	return out
+}
+
+// call asks the issuer: the re-signed token and "resigned", or "" and
+// "unneeded" or "failed".
+func (rf *refresher) call(ctx context.Context, tok string) (string, string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rf.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rf.url, nil)
 	if err != nil {
-		return ""
+		return "", "failed"
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := rf.client.Do(req)
 	if err != nil {
-		return ""
+		return "", "failed"
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<10))
+	if resp.StatusCode == http.StatusNoContent {
+		return "", "unneeded"
+	}
 	out := resp.Header.Get(DefaultRefreshHeader)
 	if resp.StatusCode != http.StatusOK || !looksLikeJWT(out) {
-		return ""
+		return "", "failed"
 	}
-	return out
+	return out, "resigned"
 }
 
 // looksLikeJWT reports whether s is three non-empty base64url segments of
@@ -134,7 +184,7 @@ func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error
 		}
 		res, err := a.Refresh(r.Context(), tok)
 		if err != nil {
-			m.refuseVerify(w, err, false)
+			m.refuseVerify(w, r, err, false)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -265,5 +266,60 @@ func TestTokenHandler(t *testing.T) {
 	}
 	if _, err := NewTokenHandler(a, nil); err == nil || !strings.Contains(err.Error(), "mint tokens for anyone") {
 		t.Fatalf("nil authorizer: %v", err)
+	}
+}
+
+// TestRefreshObserver: each call WithIssuerRefresh makes is told, with the
+// verifier's purpose, the token's root and the result.
+func TestRefreshObserver(t *testing.T) {
+	issuerClock, verifierClock := newClock(testEpoch), newClock(testEpoch)
+	a, v := edIssuer(t, issuerClock, verifierClock)
+	refresh, err := NewRefreshHandler(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fail atomic.Bool
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		refresh.ServeHTTP(w, r)
+	}))
+	defer issuer.Close()
+	var mu sync.Mutex
+	var seen []IssuerRefresh
+	mw, err := New(v, WithIssuerRefresh(issuer.URL, time.Second), WithRefreshObserver(func(ev IssuerRefresh) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, ev)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw.Handler(echo)
+	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
+	do(h, bearer(tok)) // current: no call
+	verifierClock.Add(window)
+	do(h, bearer(tok)) // the issuer's clock is a window behind: 204
+	issuerClock.Add(window)
+	do(h, bearer(tok)) // resigned
+	fail.Store(true)
+	do(h, bearer(tok)) // failed
+	var got []string
+	for _, ev := range seen {
+		if ev.Purpose != rotation.DefaultPurpose || ev.RootID != "main" || ev.Duration <= 0 {
+			t.Errorf("event %+v", ev)
+		}
+		got = append(got, ev.Result)
+	}
+	if want := "unneeded resigned failed"; strings.Join(got, " ") != want {
+		t.Errorf("results %q, want %q", got, want)
+	}
+	if _, err := New(v, WithRefreshObserver(func(IssuerRefresh) {})); err == nil {
+		t.Error("WithRefreshObserver without WithIssuerRefresh accepted")
+	}
+	if _, err := New(v, WithIssuerRefresh(issuer.URL, 0), WithRefreshObserver(nil)); err == nil {
+		t.Error("WithRefreshObserver(nil) accepted")
 	}
 }

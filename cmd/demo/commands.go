@@ -68,8 +68,9 @@ func (e *env) windows(args []string) error {
 }
 
 func (e *env) sign(args []string) error {
-	f := newFlags(e, "sign", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
-		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-ttl D] [-claims JSON]")
+	f := newFlags(e, "sign", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID]\n"+
+		"         [-window D] [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T]\n"+
+		"         [-ttl D] [-claims JSON]")
 	f.rootFlags()
 	f.scheduleFlags()
 	f.keyFlags()
@@ -103,16 +104,17 @@ func (e *env) sign(args []string) error {
 const maxTokenInput = 64 << 10
 
 func (e *env) verify(args []string) int {
-	f := newFlags(e, "verify", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
-		"         [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T] [-max-age D] [-json] [TOKEN]\n"+
-		"       demo verify -jwks FILE_OR_URL [-window D] [-skew D] [-iss S] [-aud A] [-at T]\n"+
-		"         [-max-age D] [-json] [TOKEN]")
+	f := newFlags(e, "verify", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID]\n"+
+		"         [-window D] [-purpose P] [-alg A] [-skew D] [-iss S] [-aud A] [-at T]\n"+
+		"         [-max-age D] [-json] [TOKEN]\n"+
+		"       demo verify -jwks FILE_OR_URL [-window D] [-skew D] [-iss S] [-aud A]\n"+
+		"         [-at T] [-max-age D] [-json] [TOKEN]")
 	f.rootFlags()
 	f.fs.StringVar(&f.jwks, "jwks", "", "verify with the public keys of the JWKS in `FILE_OR_URL` (EdDSA; no root)")
 	f.scheduleFlags()
 	f.keyFlags()
 	maxAge := jwtrot.DefaultTTL
-	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its `iat`")
+	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, its `age` measured from its iat")
 	var asJSON bool
 	f.fs.BoolVar(&asJSON, "json", false, "print a JSON result on stdout, accepted, refused or a usage error")
 	for _, a := range args { // known before parsing, so usage errors are JSON too
@@ -362,18 +364,20 @@ type tokenVerifier interface {
 }
 
 func (e *env) jwks(args []string) error {
-	f := newFlags(e, "jwks", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID] [-window D]\n"+
-		"         [-purpose P] [-skew D] [-at T] [-ahead D]")
+	f := newFlags(e, "jwks", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID]\n"+
+		"         [-window D] [-purpose P] [-at T] [-ahead D]")
 	f.rootFlags()
 	f.scheduleFlags()
-	f.keyFlags()
+	f.purposeFlag()
 	ahead := time.Duration(0)
-	f.fs.Var(durationFlag{&ahead, false}, "ahead", "publish the windows up to this `long` after -at too (default: the previous, current and next)")
+	f.fs.Var(durationFlag{&ahead, false}, "ahead", "publish the windows up to this `duration` after -at too (default: the previous, current and next)")
+	for _, a := range args {
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); a != "" && a[0] == '-' && (name == "alg" || name == "skew" || name == "iss" || name == "aud") {
+			return fmt.Errorf("-%s does not apply to jwks: a JWKS holds EdDSA public keys of every window, whatever the claims and the skew; leave it out", name)
+		}
+	}
 	if err := f.parse(args, 0); err != nil {
 		return err
-	}
-	if f.alg != "HS256" && f.alg != "EdDSA" || f.set("alg") && f.alg != "EdDSA" {
-		return fmt.Errorf("-alg %s has no public keys: a JWKS publishes EdDSA keys; leave -alg out", clip(f.alg))
 	}
 	f.alg = "EdDSA"
 	a, err := f.authority()
@@ -409,6 +413,8 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 		return nil, fmt.Errorf("-alg %s with -jwks: a JWKS holds EdDSA keys; leave -alg out", clip(f.alg))
 	case f.set("root-id"):
 		return nil, errors.New("-root-id with -jwks: the JWKS names its roots")
+	case f.set("purpose"):
+		return nil, errors.New("-purpose with -jwks: the JWKS holds the keys of the issuer's purpose; leave it out")
 	}
 	f.alg = "EdDSA"
 	clk, err := f.clock()

@@ -32,7 +32,9 @@ type offsetClock time.Duration
 func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
 
 func (e *env) fleet(args []string) error {
-	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics] [-redis ADDR] [-alg EdDSA]")
+	f := newFlags(e, "fleet", "[-instances N] [-window D] [-duration D] [-metrics]\n"+
+		"         [-redis ADDR]\n"+
+		"       demo fleet -alg EdDSA [-instances N] [-window D] [-duration D]")
 	n := f.fs.Int("instances", 3, "how many `instances` to start")
 	f.window = 2 * time.Second
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
@@ -156,7 +158,29 @@ func (e *env) fleet(args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%6.2fs  instance %d: %s\n", time.Since(start).Seconds(), i%len(insts), strings.Replace(line, "re-signed", "re-signed →", 1))
 	}
-	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s\n", t.requests, plural(t.requests, "request"), t.refreshes, plural(t.refreshes, "refresh"), t.refusals, plural(t.refusals, "refusal"))
+	tampered := 0
+	if reg != nil {
+		// One tampered token, so that a refusal shows among the counters;
+		// the summary counts it apart from the session's refusals.
+		req, _ := http.NewRequest("GET", insts[0].url+"/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok[:len(tok)-2]+"AA")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			return fmt.Errorf("a tampered token got %d, not 401", resp.StatusCode)
+		}
+		tampered++
+		fmt.Fprintf(e.stdout, "%6.2fs  instance 0: %d, a tampered copy of the token (sent on purpose)\n",
+			time.Since(start).Seconds(), resp.StatusCode)
+	}
+	fmt.Fprintf(e.stdout, "%d %s, %d %s, %d %s", t.requests, plural(t.requests, "request"), t.refreshes, plural(t.refreshes, "refresh"), t.refusals, plural(t.refusals, "refusal"))
+	if tampered > 0 {
+		fmt.Fprintf(e.stdout, " of the session; %d tampered %s refused (bad_signature)", tampered, plural(tampered, "token"))
+	}
+	fmt.Fprintln(e.stdout)
 	if t.refusals > 0 {
 		return refusal{errors.New("the fleet refused a valid session")}
 	}
@@ -170,12 +194,6 @@ func (e *env) fleet(args []string) error {
 		}
 	}
 	if reg != nil {
-		// One tampered token, so that a refusal shows among the counters.
-		req, _ := http.NewRequest("GET", insts[0].url+"/me", nil)
-		req.Header.Set("Authorization", "Bearer "+tok[:len(tok)-2]+"AA")
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-		}
 		return printMetrics(e, reg)
 	}
 	return nil

@@ -13,7 +13,7 @@
 //	demo keyring             make and edit a keyring: a rotation is one edit
 //	demo serve               one HTTP instance over a keyring file
 //
-// Run "demo COMMAND -h" for a command's flags. Flags mean the same in every
+// Run "demo COMMAND -h" for what a command does, an example, and its flags. Flags mean the same in every
 // command and default to the library's defaults.
 package main
 
@@ -54,14 +54,14 @@ error, in every command.
 Commands:
   root      print a new random 32-byte root, hex, for a secret store
   windows   the window schedule around an instant
-  sign      sign a token (-alg EdDSA: Ed25519, for verifiers that hold no secret)
+  sign      sign a token (-alg EdDSA: Ed25519, for verifiers without a secret)
   jwks      the JWKS document of an EdDSA root's public keys, for such verifiers
-  verify    verify a token (exit 0 accepted, 1 refused); -jwks: with public keys only
+  verify    verify a token (exit 0 accepted, 1 refused); -jwks: public keys only
   fleet     instances of the HTTP middleware on 127.0.0.1, on the real clock
   keyring   make a keyring, add, retire or revoke a root, show the schedule
   serve     one HTTP instance over a keyring file, following its edits
 
-Run "demo COMMAND -h" for a command's flags.
+Run "demo COMMAND -h" for what a command does, an example, and its flags.
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -181,8 +181,14 @@ func (f *flags) scheduleFlags() {
 	f.fs.StringVar(&f.at, "at", "", "act as of this `instant` (RFC 3339) instead of now")
 }
 
-func (f *flags) keyFlags() {
+func (f *flags) purposeFlag() {
 	f.fs.StringVar(&f.purpose, "purpose", rotation.DefaultPurpose, "purpose `label`: independent keys per purpose")
+}
+
+// keyFlags are the flags of signing and verifying: the purpose, the
+// algorithm, the skew, and the iss and aud claims.
+func (f *flags) keyFlags() {
+	f.purposeFlag()
 	f.fs.StringVar(&f.alg, "alg", "HS256", "`algorithm`: HS256, HS384, HS512, or EdDSA (Ed25519, for -jwks verifiers)")
 	f.skew = -1
 	f.fs.Var(durationFlag{&f.skew, false}, "skew", "allowed clock `skew` with a unit (default min(30s, window/4))")
@@ -195,15 +201,7 @@ func (f *flags) parse(args []string, maxArgs int) error {
 	name := f.fs.Name()
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			out := f.env.stdout
-			fmt.Fprintf(out, "usage: demo %s %s\n", name, f.synopsis)
-			n := 0
-			f.fs.VisitAll(func(*flag.Flag) { n++ })
-			if n > 0 {
-				fmt.Fprintln(out, "\nFlags:")
-				f.fs.SetOutput(out)
-				f.fs.PrintDefaults()
-			}
+			f.printHelp(f.env.stdout)
 			return err
 		}
 		fmt.Fprintf(f.env.stderr, "demo %s: %v (see 'demo %s -h')\n", name, err, name)

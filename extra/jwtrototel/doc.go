@@ -23,8 +23,26 @@
 //   - jwtrot.store.checks {check}: jwtrot.purpose, and error.type
 //     "store_error" when the revocation store failed.
 //   - jwtrot.key_source.failures {failure}: jwtrot.purpose, jwtrot.root.
+//   - jwtrot.jwks.fetches {fetch}: jwtrot.purpose, jwtrot.jwks.cause
+//     ("start", "schedule", "retry", "miss", "other") and
+//     jwtrot.jwks.result ("changed", "unchanged", "error"), from
+//     [Observer.FetchObserver] passed to jwks.WithObserver.
+//   - jwtrot.jwks.fetch.duration (s), a histogram; jwtrot.jwks.keys
+//     {key} and jwtrot.jwks.stale (1 while fetches fail), gauges; and
+//     jwtrot.jwks.document.age (s), observed at collection: since the
+//     issuer last confirmed the document served. All by jwtrot.purpose.
+//   - jwtrot.issuer.refreshes {call}: jwtrot.purpose and
+//     jwtrot.issuer.refresh.result ("resigned", "unneeded", "failed"), from
+//     [Observer.ObserveIssuerRefresh] passed to
+//     httpauth.WithRefreshObserver; a "resigned" call also counts in
+//     jwtrot.resigned, as an Authority's own re-sign does.
 //
-// Nothing is recorded by subject, jti, token or window index. The reason
-// codes are listed in package jwtrot's guide and SPEC.md §6.1; the alert
-// rules in extra/jwtrotprom/README.md read the same with these names.
+// Nothing is recorded by subject, jti, token or window index, and no
+// attribute is empty: a refusal before any key was chosen has no
+// jwtrot.root. Every attribute takes its values from a fixed set: codes
+// are jwtrot.Codes and "other"; purposes and roots come from the
+// configuration, at most [MaxPurposes] and [MaxRoots] of them before
+// further ones count as "other". The reason codes are listed in package
+// jwtrot's guide and SPEC.md §6.1; the alert rules and dashboard of
+// extra/jwtrotprom read the same with the Prometheus names.
 package jwtrototel

@@ -3,8 +3,10 @@ package jwtrototel
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
@@ -30,9 +32,35 @@ type Observer struct {
 	store         metric.Int64Counter
 	keySource     metric.Int64Counter
 
-	sets atomic.Pointer[map[setKey]*sets] // copied on write
-	mu   sync.Mutex
+	// JWKS fetches (FetchObserver) and the issuer's re-signs
+	// (ObserveIssuerRefresh).
+	fetches       metric.Int64Counter
+	fetchDuration metric.Float64Histogram
+	jwksKeys      metric.Int64Gauge
+	jwksStale     metric.Int64Gauge
+	refreshes     metric.Int64Counter
+	clock         Clock
+	ages          map[string]time.Time // guarded by mu: purpose → last confirmed
+
+	sets   atomic.Pointer[map[setKey]*sets] // copied on write
+	mu     sync.Mutex
+	labels labelSet // guarded by mu
 }
+
+// An Option configures an [Observer].
+type Option func(*Observer)
+
+// A Clock tells the time; *clock.Mock of github.com/benbjohnson/clock is
+// one.
+type Clock interface{ Now() time.Time }
+
+// WithClock sets the clock the JWKS document's age is measured on (default
+// the system's).
+func WithClock(c Clock) Option { return func(o *Observer) { o.clock = c } }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
 
 type setKey struct {
 	code, purpose, root string
@@ -50,12 +78,18 @@ type sets struct {
 
 // New returns an Observer recording with a meter of mp (for example
 // otel.GetMeterProvider()).
-func New(mp metric.MeterProvider) (*Observer, error) {
+func New(mp metric.MeterProvider, opts ...Option) (*Observer, error) {
 	if mp == nil {
 		return nil, fmt.Errorf("jwtrototel: nil MeterProvider; pass otel.GetMeterProvider() for the global one")
 	}
 	m := mp.Meter(ScopeName)
-	o := &Observer{}
+	o := &Observer{clock: systemClock{}, ages: map[string]time.Time{}}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.clock == nil {
+		return nil, fmt.Errorf("jwtrototel: WithClock(nil); leave it out for the system clock")
+	}
 	var err error
 	if o.verifications, err = m.Int64Counter("jwtrot.verifications", metric.WithUnit("{verification}"),
 		metric.WithDescription("Token verifications; error.type is the refusal's code, absent when accepted.")); err != nil {
@@ -76,6 +110,9 @@ func New(mp metric.MeterProvider) (*Observer, error) {
 	}
 	if o.keySource, err = m.Int64Counter("jwtrot.key_source.failures", metric.WithUnit("{failure}"),
 		metric.WithDescription("Verifications refused because the root's module did not give the window's key.")); err != nil {
+		return nil, err
+	}
+	if err := o.newFetchInstruments(m); err != nil {
 		return nil, err
 	}
 	o.sets.Store(&map[setKey]*sets{})
@@ -118,22 +155,30 @@ func (o *Observer) add(k setKey) *sets {
 	if s, ok := old[k]; ok {
 		return s
 	}
-	purpose := attribute.String("jwtrot.purpose", k.purpose)
-	root := attribute.String("jwtrot.root", k.root)
-	outcome := []attribute.KeyValue{purpose, root}
+	purpose := attribute.String("jwtrot.purpose", o.labels.purpose(k.purpose))
+	// A refusal before any key was chosen has no root: no jwtrot.root
+	// attribute, rather than an empty one.
+	rootAttrs := []attribute.KeyValue{purpose}
+	if k.root != "" {
+		rootAttrs = append(rootAttrs, attribute.String("jwtrot.root", o.labels.root(k.root)))
+	}
+	outcome := slices.Clone(rootAttrs)
 	dur := []attribute.KeyValue{purpose}
 	if k.code != "" {
-		outcome = append(outcome, attribute.String("error.type", k.code))
-		dur = append(dur, attribute.String("error.type", k.code))
+		outcome = append(outcome, attribute.String("error.type", codeLabel(k.code)))
+		dur = append(dur, attribute.String("error.type", codeLabel(k.code)))
 	} else {
-		outcome = append(outcome, attribute.String("jwtrot.window.position", k.pos.String()))
+		outcome = append(outcome, attribute.String("jwtrot.window.position", positionLabel(k.pos)))
 	}
 	s := &sets{
 		outcome:  []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(outcome...))},
 		duration: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(dur...))},
-		root:     []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose, root))},
+		root:     []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(rootAttrs...))},
 		storeOK:  []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose))},
 		storeErr: []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose, attribute.String("error.type", "store_error")))},
+	}
+	if len(old) >= maxCached {
+		return s
 	}
 	next := make(map[setKey]*sets, len(old)+1)
 	for kk, v := range old {

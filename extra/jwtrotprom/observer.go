@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
@@ -27,8 +28,18 @@ type Observer struct {
 	keySource     *prometheus.CounterVec
 	roots         *prometheus.GaugeVec
 
+	// JWKS fetches (FetchObserver) and the issuer's re-signs
+	// (ObserveIssuerRefresh).
+	fetches       *prometheus.CounterVec
+	fetchDuration *prometheus.HistogramVec
+	jwksKeys      *prometheus.GaugeVec
+	jwksStale     *prometheus.GaugeVec
+	jwksAge       *ageCollector
+	refreshes     *prometheus.CounterVec
+
 	series atomic.Pointer[map[seriesKey]*series] // copied on write
 	mu     sync.Mutex                            // serialises writers of series
+	labels labelSet                              // guarded by mu
 }
 
 type seriesKey struct {
@@ -48,23 +59,41 @@ type series struct {
 // An Option configures an [Observer].
 type Option func(*config)
 
-type config struct{ buckets []float64 }
+type config struct {
+	buckets []float64
+	clock   Clock
+}
 
 // WithBuckets sets the bounds of the duration histogram, in seconds
 // (default [DefaultBuckets]).
 func WithBuckets(b []float64) Option { return func(c *config) { c.buckets = b } }
+
+// A Clock tells the time; *clock.Mock of github.com/benbjohnson/clock is
+// one.
+type Clock interface{ Now() time.Time }
+
+// WithClock sets the clock the JWKS document's age is measured on (default
+// the system's).
+func WithClock(c Clock) Option { return func(cfg *config) { cfg.clock = c } }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
 
 // New returns an Observer whose metrics are registered with reg (for
 // example prometheus.DefaultRegisterer). It fails if reg refuses them, for
 // instance because another Observer registered them already: use one
 // Observer for every Authority of a process.
 func New(reg prometheus.Registerer, opts ...Option) (*Observer, error) {
-	c := config{buckets: DefaultBuckets}
+	c := config{buckets: DefaultBuckets, clock: systemClock{}}
 	for _, o := range opts {
 		o(&c)
 	}
 	if len(c.buckets) == 0 {
 		return nil, fmt.Errorf("jwtrotprom: WithBuckets needs at least one bound")
+	}
+	if c.clock == nil {
+		return nil, fmt.Errorf("jwtrotprom: WithClock(nil); leave it out for the system clock")
 	}
 	o := &Observer{
 		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -93,7 +122,9 @@ func New(reg prometheus.Registerer, opts ...Option) (*Observer, error) {
 			Help: "1 for each root this process holds, with its public fingerprint (SPEC.md §8): every instance of a fleet should report the same set.",
 		}, []string{"purpose", "root", "fingerprint", "position"}),
 	}
-	for _, col := range []prometheus.Collector{o.verifications, o.resigned, o.duration, o.store, o.keySource, o.roots} {
+	o.newFetchMetrics(c.clock)
+	for _, col := range []prometheus.Collector{o.verifications, o.resigned, o.duration, o.store, o.keySource, o.roots,
+		o.fetches, o.fetchDuration, o.jwksKeys, o.jwksStale, o.jwksAge, o.refreshes} {
 		if err := reg.Register(col); err != nil {
 			return nil, fmt.Errorf("jwtrotprom: registering metrics: %w", err)
 		}
@@ -130,7 +161,10 @@ func (o *Observer) Observe(out jwtrot.Outcome) {
 	}
 }
 
-// add resolves the series of a new kind of outcome.
+// add resolves the series of a new kind of outcome. Its labels come from
+// fixed sets (labelSet); past maxCached kinds of outcome (which only
+// outcomes built by hand, not by jwtrot, could reach) it resolves them on
+// every call instead of caching them.
 func (o *Observer) add(k seriesKey) *series {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -138,17 +172,21 @@ func (o *Observer) add(k seriesKey) *series {
 	if s, ok := old[k]; ok {
 		return s
 	}
-	result, code, pos := "accepted", "none", k.pos.String()
+	purpose, root := o.labels.purpose(k.purpose), o.labels.root(k.root)
+	result, code, pos := "accepted", "none", positionLabel(k.pos)
 	if k.code != "" {
-		result, code, pos = "refused", k.code, "none"
+		result, code, pos = "refused", codeLabel(k.code), "none"
 	}
 	s := &series{
-		verifications: o.verifications.WithLabelValues(result, code, pos, k.purpose, k.root),
-		duration:      o.duration.WithLabelValues(result, k.purpose),
-		resigned:      o.resigned.WithLabelValues(k.purpose, k.root),
-		storeOK:       o.store.WithLabelValues("ok", k.purpose),
-		storeError:    o.store.WithLabelValues("error", k.purpose),
-		keySource:     o.keySource.WithLabelValues(k.purpose, k.root),
+		verifications: o.verifications.WithLabelValues(result, code, pos, purpose, root),
+		duration:      o.duration.WithLabelValues(result, purpose),
+		resigned:      o.resigned.WithLabelValues(purpose, root),
+		storeOK:       o.store.WithLabelValues("ok", purpose),
+		storeError:    o.store.WithLabelValues("error", purpose),
+		keySource:     o.keySource.WithLabelValues(purpose, root),
+	}
+	if len(old) >= maxCached {
+		return s
 	}
 	next := make(map[seriesKey]*series, len(old)+1)
 	for kk, v := range old {
@@ -175,7 +213,7 @@ func (o *Observer) ObserveRoots(ctx context.Context, purpose string, roots []*ro
 		if i == 0 {
 			pos = "issuing"
 		}
-		o.roots.WithLabelValues(purpose, r.ID(), fp, pos).Set(1)
+		o.roots.WithLabelValues(nonEmpty(purpose), nonEmpty(r.ID()), fp, pos).Set(1)
 	}
 	return nil
 }

@@ -157,3 +157,21 @@ func TestObserveAllocatesNothing(t *testing.T) {
 		t.Fatalf("Observe allocates %v times", n)
 	}
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// gaugeOf returns the one series of a gauge family as a Collector for
+// testutil.ToFloat64.
+func gaugeOf(t *testing.T, reg *prometheus.Registry, metric string) prometheus.Collector {
+	t.Helper()
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == metric && len(mf.GetMetric()) == 1 {
+			g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "copy"})
+			g.Set(mf.GetMetric()[0].GetGauge().GetValue())
+			return g
+		}
+	}
+	t.Fatalf("no single series of %s", metric)
+	return nil
+}
