@@ -365,15 +365,17 @@ type tokenVerifier interface {
 
 func (e *env) jwks(args []string) error {
 	f := newFlags(e, "jwks", "(-root-file [ID=]F | -root-env [ID=]N)... [-root-id ID]\n"+
-		"         [-window D] [-purpose P] [-at T] [-ahead D]")
+		"         [-window D] [-skew D] [-purpose P] [-at T] [-ahead D]")
 	f.rootFlags()
 	f.scheduleFlags()
 	f.purposeFlag()
+	f.skew = -1
+	f.fs.Var(durationFlag{&f.skew, false}, "skew", "the issuer's clock `skew` with a unit, stated in the document for its verifiers (default min(30s, window/4))")
 	ahead := time.Duration(0)
 	f.fs.Var(durationFlag{&ahead, false}, "ahead", "publish the windows up to this `duration` after -at too (default: the previous, current and next)")
 	for _, a := range args {
-		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); a != "" && a[0] == '-' && (name == "alg" || name == "skew" || name == "iss" || name == "aud") {
-			return fmt.Errorf("-%s does not apply to jwks: a JWKS holds EdDSA public keys of every window, whatever the claims and the skew; leave it out", name)
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); a != "" && a[0] == '-' && (name == "alg" || name == "iss" || name == "aud") {
+			return fmt.Errorf("-%s does not apply to jwks: a JWKS holds EdDSA public keys of every window, whatever the claims; leave it out", name)
 		}
 	}
 	if err := f.parse(args, 0); err != nil {

@@ -187,7 +187,7 @@ func TestFetchObserver(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	sched, _ := rotation.NewSchedule()
-	c, err := jwks.NewClient(srv.URL, sched, jwks.WithObserver(obs.FetchObserver("access")))
+	c, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched), jwks.WithObserver(obs.FetchObserver("access")))
 	if err != nil {
 		t.Fatal(err)
 	}

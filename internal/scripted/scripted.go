@@ -218,7 +218,36 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 	clk.add(30 * time.Minute)
 	k := key(clk.Now()) // the in-memory root gives the same MAC key only for root "main": any MAC will do
 	expect("key_unavailable", ae, craft(k, jwtrot.Header(rotation.HS256, "hsm:"+strconv.FormatInt(de.WindowAt(clk.Now()).Index(), 10)), claims("")), nil, "key_unavailable")
+
+	// A Verifier whose key source has not reached its issuer yet.
+	v, err := jwtrot.NewVerifier(unreached{}, jwtrot.WithObserver(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Verify(ctx, craft(k, jwtrot.Header(rotation.EdDSA, "main:1"), claims("")), nil)
+	mu.Lock()
+	got := last
+	mu.Unlock()
+	if got.Code != "not_ready" || !got.KeySourceFailed {
+		t.Fatalf("not_ready: outcome code %q (%v)", got.Code, got.Err)
+	}
 	return counts
+}
+
+// unreached is a key source that has not reached its issuer: no schedule,
+// no key.
+type unreached struct{}
+
+func (unreached) Algorithm() rotation.Algorithm { return rotation.EdDSA }
+func (unreached) Schedule() *rotation.Schedule  { return nil }
+func (unreached) Purpose() string               { return rotation.DefaultPurpose }
+func (unreached) Roots() []string               { return nil }
+func (unreached) Version() int64                { return 0 }
+func (unreached) Key(string, rotation.Window) (rotation.VerifyingKey, error) {
+	return nil, rotation.ErrKeyUnavailable
+}
+func (unreached) Fetch(context.Context, string, rotation.Window) (rotation.VerifyingKey, error) {
+	return nil, rotation.ErrKeyUnavailable
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
