@@ -431,7 +431,7 @@ func cacheLifetime(h http.Header) time.Duration {
 // Errors of a document the Client cannot use whatever the issuer's state:
 // NewClient refuses them.
 var (
-	errNoSchedule = errors.New(`jwks: the issuer's document publishes no window schedule (no "jwtrot" member: the issuer runs an older jwtrot); give the Client jwks.WithSchedule, or upgrade the issuer`)
+	errNoSchedule = fmt.Errorf("%w; give the Client jwks.WithSchedule, or upgrade the issuer", ErrNoSchedule)
 	errLead       = errors.New("jwks: WithLead does not fit the issuer's published schedule")
 )
 

@@ -89,9 +89,12 @@ type keyName struct {
 	index int64
 }
 
-// errNeedSchedule refuses a document without a "jwtrot" member when no
-// schedule was given.
-var errNeedSchedule = errors.New(`jwks: nil schedule, and the document states none (it has no "jwtrot" member: its issuer runs an older jwtrot); make one with rotation.NewSchedule`)
+// ErrNoSchedule refuses a document that states no window schedule (it has
+// no "jwtrot" member: its issuer runs an older jwtrot) when none was given
+// locally.
+var ErrNoSchedule = errors.New(`jwks: the document states no window schedule (no "jwtrot" member: its issuer runs an older jwtrot), and none was given`)
+
+var errNeedSchedule = fmt.Errorf("%w; give jwks.Parse a schedule made with rotation.NewSchedule", ErrNoSchedule)
 
 // ErrMismatch wraps every refusal of a document whose "jwtrot" member
 // states another window length, skew or purpose than the verifier sets

@@ -423,11 +423,30 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The schedule and purpose come from the document when it states them
+	// (jwks.MarshalFleet); -window, -skew and -purpose given here must agree.
+	local := f.set("window") || f.skew >= 0
+	var jopts []jwks.Option
+	if f.set("purpose") {
+		jopts = append(jopts, jwks.WithPurpose(f.purpose))
+	}
 	var src jwtrot.KeySource
 	if strings.HasPrefix(f.jwks, "https://") || strings.HasPrefix(f.jwks, "http://") {
-		c, err := jwks.NewClient(f.jwks, sched, jwks.WithPurpose(f.purpose))
+		if local {
+			jopts = append(jopts, jwks.WithSchedule(sched))
+		} else {
+			jopts = append(jopts, jwks.WithClock(clk))
+		}
+		c, err := jwks.NewClient(f.jwks, jopts...)
+		if errors.Is(err, jwks.ErrNoSchedule) {
+			c, err = jwks.NewClient(f.jwks, append(jopts[:len(jopts)-1], jwks.WithSchedule(sched))...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("-jwks: %w", err)
+		}
+		if !c.Ready() {
+			c.Close()
+			return nil, errors.New("-jwks: the issuer has not answered with a usable JWKS document (the log line above says why)")
 		}
 		src = c
 	} else {
@@ -435,9 +454,16 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-jwks: cannot read the file: %w", err)
 		}
-		if src, err = jwks.Parse(b, sched, jwks.WithPurpose(f.purpose)); err != nil {
+		var set *jwks.Set
+		if local {
+			set, err = jwks.Parse(b, sched, jopts...)
+		} else if set, err = jwks.Parse(b, nil, append(jopts, jwks.WithClock(clk))...); errors.Is(err, jwks.ErrNoSchedule) {
+			set, err = jwks.Parse(b, sched, jopts...) // an older issuer's document: the default window
+		}
+		if err != nil {
 			return nil, fmt.Errorf("-jwks: %w", err)
 		}
+		src = set
 	}
 	if f.iss != "" {
 		extra = append(extra, jwtrot.WithIssuer(f.iss))

@@ -98,7 +98,7 @@ func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
 		if err != nil {
 			return err
 		}
-		keys, err := jwks.NewClient(issuerURL+"/.well-known/jwks.json", sched, jwks.WithTimeout(time.Second))
+		keys, err := jwks.NewClient(issuerURL+"/.well-known/jwks.json", jwks.WithSchedule(sched), jwks.WithTimeout(time.Second))
 		if err != nil {
 			return err
 		}
