@@ -436,10 +436,11 @@ var (
 )
 
 // apply takes one URL's answer: it checks the document, updates the URL's
-// state and the keys served, and tells the observer and the log.
+// state and the keys served, and tells the log and the observer. Answers
+// are applied one at a time (round runs in one flight at a time), so the
+// log and the events are in order.
 func (c *Client) apply(s *source, cause string, r response) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := time.Now()
 	err := r.err
 	var set *Set
@@ -486,6 +487,9 @@ func (c *Client) apply(s *source, cause string, r response) error {
 			c.setReason(reasonUnreached)
 		}
 	}
+	failures, retryIn := s.failures, s.next.Sub(now).Round(time.Millisecond)
+	c.mu.Unlock() // the log and the observer are told outside the lock
+
 	attrs := []any{"source", s.index, "url", s.shown}
 	switch {
 	case mm != nil:
@@ -493,10 +497,10 @@ func (c *Client) apply(s *source, cause string, r response) error {
 			append(attrs, "mismatch", mm.short(), "ready", v != nil, "err", err)...)
 	case err != nil && s.doc != nil:
 		c.log.Warn("jwks: fetch failed; serving this URL's last good document",
-			append(attrs, "failures", s.failures, "age", ev.Age.Round(time.Second), "retry_in", s.next.Sub(now).Round(time.Millisecond), "err", err)...)
+			append(attrs, "failures", failures, "age", ev.Age.Round(time.Second), "retry_in", retryIn, "err", err)...)
 	case err != nil:
 		c.log.Warn("jwks: no usable document from this URL yet",
-			append(attrs, "ready", v != nil, "failures", s.failures, "retry_in", s.next.Sub(now).Round(time.Millisecond), "err", err)...)
+			append(attrs, "ready", v != nil, "failures", failures, "retry_in", retryIn, "err", err)...)
 	case wasFailing > 0:
 		c.log.Info("jwks: fetched this URL's document again", append(attrs, "after_failures", wasFailing, "keys", ev.Keys)...)
 	}
