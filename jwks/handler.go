@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,8 +17,13 @@ import (
 
 // Export returns the JWKS document of d's public keys for the windows from
 // the one before t's to the one that contains t+ahead (and at least the one
-// after t's), every root, the issuing root first and each root's windows in
-// order. A week of 10-minute windows is about 1,000 keys, 130 KB.
+// after t's), the issuing root first and each root's windows in order, with
+// the "jwtrot" member stating d's fleet (SPEC §10). For a keyring Deriver
+// the roots are those the keyring lets verify in each window, so a root
+// scheduled to issue within the horizon is published before it issues, and
+// a retired or revoked one is not; the member then states the keyring's
+// maximum age and issuer too. A week of 10-minute windows is about 1,000
+// keys, 130 KB.
 //
 // Verifiers given the document accept the root's tokens until the last of
 // those windows ends, with no network; see [Parse].
@@ -26,7 +32,24 @@ func Export(ctx context.Context, d *rotation.Deriver, t time.Time, ahead time.Du
 	if err != nil {
 		return nil, err
 	}
-	return Marshal(keys), nil
+	return marshalOf(keys, d), nil
+}
+
+// marshalOf writes keys with the member stating what d's verifiers must
+// agree on: the keyring's fleet with d's purpose, or d's own schedule. A
+// Deriver whose skew is not whole seconds (tests, demos) cannot state it in
+// the member's seconds, and its document has none: its verifiers set the
+// schedule themselves.
+func marshalOf(keys []*rotation.PublicKey, d *rotation.Deriver) []byte {
+	f := rotation.Fleet{Algorithm: d.Algorithm(), Window: d.Length(), Skew: d.Skew()}
+	if k := d.Keyring(); k != nil {
+		f = k.Fleet()
+	}
+	f.Purposes = []string{d.Purpose()}
+	if f.Check() != nil {
+		return Marshal(keys)
+	}
+	return MarshalFleet(keys, f)
 }
 
 func publicKeys(ctx context.Context, d *rotation.Deriver, t time.Time, ahead time.Duration) ([]*rotation.PublicKey, error) {
@@ -36,20 +59,45 @@ func publicKeys(ctx context.Context, d *rotation.Deriver, t time.Time, ahead tim
 	if ahead < 0 {
 		return nil, fmt.Errorf("jwks: negative horizon %v; give 0 for the previous, current and next windows", ahead)
 	}
+	sched := d.Schedule()
 	first := d.WindowAt(t).Index() - 1
 	last := max(d.WindowAt(t.Add(ahead)).Index(), first+2)
-	if n := (last - first + 1) * int64(len(d.Roots())); n > MaxKeys {
-		return nil, fmt.Errorf("jwks: a horizon of %v is %d keys, over the %d a verifier reads; shorten it", ahead, n, MaxKeys)
-	}
-	var keys []*rotation.PublicKey
-	for _, id := range d.Roots() {
-		for i := first; i <= last; i++ {
-			k, err := d.PublicKeyAt(ctx, id, d.Schedule().Window(i))
-			if err != nil {
-				return nil, err
+	ids := d.Roots()
+	if k := d.Keyring(); k != nil {
+		// Every root the keyring lists, issuing one first: each is
+		// published for the windows in which it verifies.
+		for _, r := range k.Roots() {
+			if !r.Revoked && !slices.Contains(ids, r.ID) {
+				ids = append(ids, r.ID)
 			}
-			keys = append(keys, k)
 		}
+	}
+	var names []struct {
+		id string
+		w  rotation.Window
+	}
+	for _, id := range ids {
+		for i := first; i <= last; i++ {
+			w := sched.Window(i)
+			if d.Keyring() != nil && !d.Verifies(id, w.Start()) && !d.Verifies(id, w.End().Add(-time.Nanosecond)) {
+				continue
+			}
+			names = append(names, struct {
+				id string
+				w  rotation.Window
+			}{id, w})
+		}
+	}
+	if len(names) > MaxKeys {
+		return nil, fmt.Errorf("jwks: a horizon of %v is %d keys, over the %d a verifier reads; shorten it", ahead, len(names), MaxKeys)
+	}
+	keys := make([]*rotation.PublicKey, 0, len(names))
+	for _, n := range names {
+		k, err := d.PublicKeyAt(ctx, n.id, n.w)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
 	}
 	return keys, nil
 }
@@ -70,10 +118,12 @@ type Handler struct {
 }
 
 type document struct {
-	index int64 // the window it was built in
-	body  []byte
-	etag  string
-	last  int64 // the last window whose keys it holds
+	index   int64 // the window it was built in
+	version int64 // the Deriver's Version then: a keyring reload rebuilds it
+	until   time.Time
+	body    []byte
+	etag    string
+	last    int64 // the last window whose keys it holds
 }
 
 // NewHandler returns a Handler of d's public keys with the given horizon:
@@ -92,21 +142,29 @@ func NewHandler(d *rotation.Deriver, horizon time.Duration) (*Handler, error) {
 func (h *Handler) document(ctx context.Context) (*document, error) {
 	now := h.d.Now()
 	idx := h.d.WindowAt(now).Index()
-	if doc := h.doc.Load(); doc != nil && doc.index == idx {
+	version := h.d.Version()
+	fresh := func(doc *document) bool {
+		return doc != nil && doc.index == idx && doc.version == version && now.Before(doc.until)
+	}
+	if doc := h.doc.Load(); fresh(doc) {
 		return doc, nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if doc := h.doc.Load(); doc != nil && doc.index == idx {
+	if doc := h.doc.Load(); fresh(doc) {
 		return doc, nil
+	}
+	until := h.d.WindowAt(now).End()
+	if next, ok := h.d.NextChange(now); ok && next.Before(until) {
+		until = next
 	}
 	keys, err := publicKeys(ctx, h.d, now, h.horizon)
 	if err != nil {
 		return nil, err
 	}
-	body := Marshal(keys)
+	body := marshalOf(keys, h.d)
 	sum := sha256.Sum256(body)
-	doc := &document{index: idx, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+	doc := &document{index: idx, version: version, until: until, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
 		last: max(h.d.WindowAt(now.Add(h.horizon)).Index(), idx+1)}
 	h.doc.Store(doc)
 	return doc, nil
@@ -145,10 +203,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // may be needed by a verifier whose clock is a skew ahead of the issuer's,
 // which signs that window's tokens a skew early: its start less twice the
 // skew. Never negative.
+//
+// Over a keyring it is also at most the keyring's reload interval: a root
+// revoked in the keyring then leaves every verifier's keys within two
+// reload intervals (this issuer's reading of the edit, then the verifiers'
+// next fetch), however long the horizon.
 func (h *Handler) maxAge(doc *document) int64 {
 	s := h.d.Schedule()
 	needed := s.Window(doc.last + 1).Start().Add(-2 * s.Skew())
-	return max(0, int64(needed.Sub(h.d.Now())/time.Second))
+	age := max(0, int64(needed.Sub(h.d.Now())/time.Second))
+	if k := h.d.Keyring(); k != nil {
+		age = min(age, int64(k.Reload()/time.Second))
+	}
+	return age
 }
 
 // etagMatches reports whether an If-None-Match value names etag, weakly

@@ -266,8 +266,13 @@ func TestClientWrongLocalWindow(t *testing.T) {
 		}
 	}
 	// An issuer that publishes no schedule, and none set: refused too.
-	old := newPublisher(t, d)
-	if _, err := jwks.NewClient(old.srv.URL, jwks.WithLogger(slog.New(slog.DiscardHandler))); err == nil || !strings.Contains(err.Error(), "give the Client jwks.WithSchedule") {
+	keys, err := jwks.Parse(mustExport(t, d), d.Schedule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks.Marshal(keys.Keys())) }))
+	defer bare.Close()
+	if _, err := jwks.NewClient(bare.URL, jwks.WithLogger(slog.New(slog.DiscardHandler))); err == nil || !strings.Contains(err.Error(), "give the Client jwks.WithSchedule") {
 		t.Errorf("no schedule anywhere: %v", err)
 	}
 }
@@ -528,4 +533,13 @@ func TestClientBackoff(t *testing.T) {
 	if !jittered {
 		t.Fatal("no wait was shortened by jitter")
 	}
+}
+
+func mustExport(t *testing.T, d *rotation.Deriver) []byte {
+	t.Helper()
+	b, err := jwks.Export(context.Background(), d, d.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

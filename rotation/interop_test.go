@@ -21,3 +21,17 @@ func TestVectorsPython(t *testing.T) {
 		t.Fatalf("unexpected output:\n%s", out)
 	}
 }
+
+// TestKeyringVectorsPython recomputes the keyring vectors (SPEC §11.6) with
+// an independent Python reading of SPEC §11: the strict document reader,
+// which root issues and which verify, the earliest retirements.
+func TestKeyringVectorsPython(t *testing.T) {
+	python := tooltest.Require(t, "python3")
+	out, err := exec.Command(python, "../testdata/interop/check_keyring_vectors.py", "../testdata/keyring_vectors.json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("check_keyring_vectors.py: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), " passed, 0 failed") {
+		t.Fatalf("unexpected output:\n%s", out)
+	}
+}

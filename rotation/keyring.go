@@ -282,6 +282,9 @@ func (k *Keyring) checkSchedule() error {
 		if !r.Retires.After(r.Issues) {
 			return keyringErr("roots[%d] (%s): retires (%s) is not after issues (%s)", i, r.ID, r.Retires.Format(time.RFC3339), r.Issues.Format(time.RFC3339))
 		}
+		if k.fleet.MaxAge == 0 {
+			return keyringErr("roots[%d] (%s): retires, but the keyring states no max_age; add max_age, so that the retirement can be held to the tokens' lifetime", i, r.ID)
+		}
 		earliest, ok := k.EarliestRetirement(r.ID)
 		if !ok {
 			return keyringErr("roots[%d] (%s): retires, but no later root issues after it; add its successor first, with an issues instant before the retirement", i, r.ID)
@@ -292,7 +295,7 @@ func (k *Keyring) checkSchedule() error {
 		}
 	}
 	if live == 0 {
-		return keyringErr("every root is revoked; add a new root")
+		return keyringErr("roots has no root that is not revoked; add one (demo keyring new makes a keyring with a fresh root)")
 	}
 	return nil
 }

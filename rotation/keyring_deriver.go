@@ -297,8 +297,9 @@ func (d *Deriver) compatible(old, k *Keyring) error {
 		if !ok || o.Revoked || r.Revoked {
 			continue
 		}
-		if o.Ref != r.Ref || (o.root == nil) != (r.root == nil) || o.root != nil && o.root.secret != nil &&
-			subtle.ConstantTimeCompare(o.root.secret.b, r.root.secret.b) != 1 {
+		// A ref root's secret is its module's; a root in the keyring is
+		// compared by its secret, in constant time.
+		if o.Ref != r.Ref || r.Ref == "" && subtle.ConstantTimeCompare(o.root.secret.b, r.root.secret.b) != 1 {
 			return keyringErr("root %s has another secret or ref than before; a root's key never changes: add a new root with a new id", r.ID)
 		}
 	}

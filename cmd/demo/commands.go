@@ -396,6 +396,15 @@ func (f *flags) set(name string) bool {
 	return found
 }
 
+// jwksError says, for a JWKS that states another schedule or purpose than
+// the flags, that the flags can go.
+func jwksError(err error) error {
+	if errors.Is(err, jwks.ErrMismatch) {
+		return fmt.Errorf("-jwks: %w (here: leave -window, -skew and -purpose out, the JWKS states them)", err)
+	}
+	return fmt.Errorf("-jwks: %w", err)
+}
+
 // maxJWKSFile bounds a JWKS file read by verify -jwks.
 const maxJWKSFile = jwks.MaxDocumentSize
 
@@ -442,7 +451,7 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 			c, err = jwks.NewClient(f.jwks, append(jopts[:len(jopts)-1], jwks.WithSchedule(sched))...)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("-jwks: %w", err)
+			return nil, jwksError(err)
 		}
 		if !c.Ready() {
 			c.Close()
@@ -461,7 +470,7 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 			set, err = jwks.Parse(b, sched, jopts...) // an older issuer's document: the default window
 		}
 		if err != nil {
-			return nil, fmt.Errorf("-jwks: %w", err)
+			return nil, jwksError(err)
 		}
 		src = set
 	}

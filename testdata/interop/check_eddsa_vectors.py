@@ -153,13 +153,18 @@ def main(path):
         for i in range(first, last + 1):
             seed = hkdf(root, info("EdDSA", j["purpose"], L, i), 32)
             members.append(jwk(public(seed), "%s:%d" % (rid, i)))
-    check("jwks document", '{"keys":[' + ",".join(members) + "]}" == j["document"])
+    # The "jwtrot" member (SPEC §10.1): the fleet the verifiers share; the
+    # vector's Deriver has the default skew, min(30 s, a quarter window).
+    skew = j.get("skew_seconds", min(30, L // 4))
+    member = '"jwtrot":{"v":1,"alg":"EdDSA","purpose":%s,"window":%d,"skew":%d}' % (json.dumps(j["purpose"]), L, skew)
+    check("jwks document", '{"keys":[' + ",".join(members) + "]," + member + "}" == j["document"])
 
     # The document with the "jwtrot" member (SPEC §10.1.1), if the file has it.
     fl = doc.get("jwks_fleet")
     if fl:
         member = fleet_member(fl["purpose"], fl["window_seconds"], fl["skew_seconds"], fl["max_age_seconds"], fl["iss"])
-        check("jwks document with the fleet member", j["document"][:-1] + ',"jwtrot":' + member + "}" == fl["document"])
+        check("jwks document with the fleet member",
+              '{"keys":[' + ",".join(members) + '],"jwtrot":' + member + "}" == fl["document"])
         try:
             got = read_fleet(json.dumps(json.loads(fl["document"])["jwtrot"]))
             check("fleet member reads back", got["window"] == fl["window_seconds"] and got["skew"] == fl["skew_seconds"]
