@@ -203,14 +203,17 @@ func NewClient(rawURL string, opts ...Option) (*Client, error) {
 	c.setReason(reasonUnreached)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	errs := c.round(c.ctx, "start", true)
-	for _, err := range errs {
+	for i, err := range errs { // one per URL, in order
 		if err != nil && (errors.Is(err, ErrMismatch) || errors.Is(err, errNoSchedule) || errors.Is(err, errLead)) {
 			c.cancel()
+			if len(errs) > 1 {
+				err = fmt.Errorf("%w (URL %d)", err, i)
+			}
 			return nil, err
 		}
 	}
 	if !c.Ready() {
-		c.log.Warn("jwks: no JWKS URL answered with a usable document; tokens are refused (key unavailable) until one does, and the Client keeps trying",
+		c.log.Warn("jwks: no JWKS URL answered with a usable document; tokens are refused as not ready until one does, and the Client keeps trying",
 			"urls", len(c.sources), "err", errors.Join(errs...))
 	}
 	c.wg.Add(1)
