@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +31,14 @@ const DefaultRefreshTimeout = time.Second
 // no refresh this time, and the request goes on. refreshURL must be https,
 // or http to a loopback address. [WithRefreshObserver] tells metrics of
 // each call, since the Verifier's own observer sees no re-sign.
+//
+// [New] probes refreshURL, bounded by the timeout, with a POST that carries
+// no token, which a refresh handler answers 401 with a Bearer challenge: a
+// URL that answers otherwise (404, 405, a redirect, a 200 from something
+// else) is not the issuer's refresh handler, and New refuses it, saying so.
+// An issuer that cannot be reached at start, or answers 5xx, is not an
+// error: New logs a warning (slog.Default()) and the middleware works,
+// without refreshes until the issuer answers.
 func WithIssuerRefresh(refreshURL string, timeout time.Duration) Option {
 	return func(m *Middleware) { m.refresher = &refresher{url: refreshURL, timeout: timeout} }
 }
@@ -94,7 +103,47 @@ func (rf *refresher) check(auth TokenVerifier) error {
 	rf.client = &http.Client{Timeout: rf.timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a token is never sent on to another place
 	}}
-	return nil
+	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path} // no query or user information
+	return rf.probe(shown.String())
+}
+
+// probe checks at start that the URL is a refresh handler: a POST without a
+// token must be answered 401 with a Bearer challenge (RFC 6750 §3), as
+// [NewRefreshHandler] does. shown is the URL without its query, for the log.
+func (rf *refresher) probe(shown string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rf.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rf.url, nil)
+	if err != nil {
+		return errors.New("httpauth: WithIssuerRefresh: the URL cannot be requested")
+	}
+	resp, err := rf.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL's query may hold a credential
+		}
+		slog.Warn("httpauth: WithIssuerRefresh: the issuer's refresh handler cannot be reached at start; the middleware works, and refreshes tokens once the issuer answers",
+			"url", shown, "err", err)
+		return nil
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	code := resp.StatusCode
+	challenge := strings.TrimSpace(resp.Header.Get("WWW-Authenticate"))
+	switch {
+	case code == http.StatusUnauthorized && len(challenge) >= 6 && strings.EqualFold(challenge[:6], "Bearer"):
+		return nil
+	case code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests:
+		slog.Warn("httpauth: WithIssuerRefresh: the issuer's refresh handler fails at start; the middleware works, and refreshes tokens once the issuer answers",
+			"url", shown, "status", code)
+		return nil
+	case code >= 300 && code < 400:
+		return fmt.Errorf("httpauth: WithIssuerRefresh: the URL answers a POST with a redirect (HTTP %d), which is never followed since it would carry tokens elsewhere; give the URL it redirects to", code)
+	case code == http.StatusUnauthorized:
+		return errors.New("httpauth: WithIssuerRefresh: the URL answers 401 without a Bearer challenge, so it is not the issuer's refresh handler (httpauth.NewRefreshHandler); check the URL")
+	}
+	return fmt.Errorf("httpauth: WithIssuerRefresh: the URL answered HTTP %d to a POST without a token, where the issuer's refresh handler (httpauth.NewRefreshHandler) answers 401 with a Bearer challenge; check the URL's path, and that the issuer serves the handler for POST", code)
 }
 
 // refresh returns the token re-signed by the issuer, "" if it could not be

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -165,6 +167,10 @@ func TestVerifierMiddlewareRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if calls.Load() != 1 { // New's probe
+		t.Fatalf("%d calls by New, want its probe", calls.Load())
+	}
+	calls.Store(0)
 	h := mw.Handler(echo)
 	tok, err := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
 	if err != nil {
@@ -321,5 +327,87 @@ func TestRefreshObserver(t *testing.T) {
 	}
 	if _, err := New(v, WithIssuerRefresh(issuer.URL, 0), WithRefreshObserver(nil)); err == nil {
 		t.Error("WithRefreshObserver(nil) accepted")
+	}
+}
+
+// TestIssuerRefreshProbe: New probes the refresh URL: a URL that is not the
+// issuer's refresh handler is an error saying so; an issuer that cannot be
+// reached or fails is a warning in the log, and the middleware works.
+func TestIssuerRefreshProbe(t *testing.T) {
+	mock := newClock(testEpoch)
+	a, v := edIssuer(t, mock, mock)
+	refresh, err := NewRefreshHandler(a, WithRealm("issuer"), WithJSONErrors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwksLike := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("POST /refresh", refresh)
+	mux.Handle("/.well-known/jwks.json", jwksLike)
+	mux.Handle("POST /ok", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	mux.Handle("POST /basic", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	mux.Handle("POST /moved", http.RedirectHandler("/refresh", http.StatusTemporaryRedirect))
+	mux.Handle("POST /down", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	var log strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	for _, tt := range []struct{ path, want string }{
+		{"/refresh", ""},
+		{"/refresh?key=SECRETVALUE", ""},
+		{"/nothing", "answered HTTP 404 to a POST without a token, where the issuer's refresh handler (httpauth.NewRefreshHandler) answers 401"},
+		{"/.well-known/jwks.json", "answered HTTP 405"},
+		{"/ok", "answered HTTP 200"},
+		{"/basic", "401 without a Bearer challenge"},
+		{"/moved", "a redirect (HTTP 307)"},
+		{"/down", ""},
+	} {
+		_, err := New(v, WithIssuerRefresh(srv.URL+tt.path, time.Second))
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.path, err, tt.want)
+		}
+	}
+	if !strings.Contains(log.String(), "refresh handler fails at start") || !strings.Contains(log.String(), "status=503") {
+		t.Errorf("no warning for an issuer that fails:\n%s", log.String())
+	}
+
+	// Unreachable: a warning, and the middleware verifies.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/refresh?key=SECRETVALUE"
+	ln.Close()
+	log.Reset()
+	mw, err := New(v, WithIssuerRefresh(dead, 500*time.Millisecond))
+	if err != nil {
+		t.Fatalf("an unreachable issuer at start: %v", err)
+	}
+	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "cannot be reached at start") {
+		t.Errorf("no warning for an unreachable issuer:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "SECRETVALUE") {
+		t.Errorf("the log repeats the URL's query:\n%s", log.String())
+	}
+	tok, err := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := do(mw.Handler(echo), bearer(tok)); w.Code != 200 {
+		t.Fatalf("the middleware over an unreachable issuer: %d", w.Code)
 	}
 }

@@ -203,14 +203,17 @@ func NewClient(rawURL string, opts ...Option) (*Client, error) {
 	c.setReason(reasonUnreached)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	errs := c.round(c.ctx, "start", true)
-	for _, err := range errs {
+	for i, err := range errs { // one per URL, in order
 		if err != nil && (errors.Is(err, ErrMismatch) || errors.Is(err, errNoSchedule) || errors.Is(err, errLead)) {
 			c.cancel()
+			if len(errs) > 1 {
+				err = fmt.Errorf("%w (URL %d)", err, i)
+			}
 			return nil, err
 		}
 	}
 	if !c.Ready() {
-		c.log.Warn("jwks: no JWKS URL answered with a usable document; tokens are refused (key unavailable) until one does, and the Client keeps trying",
+		c.log.Warn("jwks: no JWKS URL answered with a usable document; tokens are refused as not ready until one does, and the Client keeps trying",
 			"urls", len(c.sources), "err", errors.Join(errs...))
 	}
 	c.wg.Add(1)
@@ -431,15 +434,16 @@ func cacheLifetime(h http.Header) time.Duration {
 // Errors of a document the Client cannot use whatever the issuer's state:
 // NewClient refuses them.
 var (
-	errNoSchedule = errors.New(`jwks: the issuer's document publishes no window schedule (no "jwtrot" member: the issuer runs an older jwtrot); give the Client jwks.WithSchedule, or upgrade the issuer`)
+	errNoSchedule = fmt.Errorf("%w; give the Client jwks.WithSchedule, or upgrade the issuer", ErrNoSchedule)
 	errLead       = errors.New("jwks: WithLead does not fit the issuer's published schedule")
 )
 
 // apply takes one URL's answer: it checks the document, updates the URL's
-// state and the keys served, and tells the observer and the log.
+// state and the keys served, and tells the log and the observer. Answers
+// are applied one at a time (round runs in one flight at a time), so the
+// log and the events are in order.
 func (c *Client) apply(s *source, cause string, r response) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := time.Now()
 	err := r.err
 	var set *Set
@@ -486,6 +490,9 @@ func (c *Client) apply(s *source, cause string, r response) error {
 			c.setReason(reasonUnreached)
 		}
 	}
+	failures, retryIn := s.failures, s.next.Sub(now).Round(time.Millisecond)
+	c.mu.Unlock() // the log and the observer are told outside the lock
+
 	attrs := []any{"source", s.index, "url", s.shown}
 	switch {
 	case mm != nil:
@@ -493,10 +500,10 @@ func (c *Client) apply(s *source, cause string, r response) error {
 			append(attrs, "mismatch", mm.short(), "ready", v != nil, "err", err)...)
 	case err != nil && s.doc != nil:
 		c.log.Warn("jwks: fetch failed; serving this URL's last good document",
-			append(attrs, "failures", s.failures, "age", ev.Age.Round(time.Second), "retry_in", s.next.Sub(now).Round(time.Millisecond), "err", err)...)
+			append(attrs, "failures", failures, "age", ev.Age.Round(time.Second), "retry_in", retryIn, "err", err)...)
 	case err != nil:
 		c.log.Warn("jwks: no usable document from this URL yet",
-			append(attrs, "ready", v != nil, "failures", s.failures, "retry_in", s.next.Sub(now).Round(time.Millisecond), "err", err)...)
+			append(attrs, "ready", v != nil, "failures", failures, "retry_in", retryIn, "err", err)...)
 	case wasFailing > 0:
 		c.log.Info("jwks: fetched this URL's document again", append(attrs, "after_failures", wasFailing, "keys", ev.Keys)...)
 	}

@@ -130,7 +130,7 @@ func TestClientUnreachableAtStart(t *testing.T) {
 	for _, url := range []string{
 		"http://127.0.0.1:1/keys?token=SECRETVALUE",
 		"http://[::1]:1/keys",
-		"http://user:SECRETVALUE@jwks.invalid/keys",
+		"http://user:SECRETVALUE@127.0.0.1:1/keys",
 	} {
 		var log strings.Builder
 		var events []jwks.FetchEvent

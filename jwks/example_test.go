@@ -40,9 +40,10 @@ func ExampleParse() {
 	// Output: alice
 }
 
-// A verifier reads the issuer's JWKS URL; the Client fetches ahead of each
-// window and keeps the last good document if the issuer is down. This
-// issuer's document states no schedule, so the verifier sets it.
+// A verifier reads the issuer's JWKS URL, and nothing else: the document
+// states the window schedule. The Client fetches again when the issuer's
+// Cache-Control says, and keeps the last good document if the issuer is
+// down.
 func ExampleNewClient() {
 	root, _ := rotation.NewRoot("main", []byte("example root: 32 bytes or more, never use it"))
 	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
@@ -51,13 +52,16 @@ func ExampleNewClient() {
 	srv := httptest.NewServer(pub) // the issuer's https://…/.well-known/jwks.json
 	defer srv.Close()
 
-	sched, _ := rotation.NewSchedule(rotation.WithWindow(rotation.DefaultWindow))
-	keys, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched))
+	keys, err := jwks.NewClient(srv.URL)
 	if err != nil {
-		panic(err) // a URL that is not https, or an issuer that publishes another schedule
+		panic(err) // a URL that is not https, or an issuer that contradicts a local setting
 	}
 	defer keys.Close()
-	if err := keys.WaitReady(context.Background()); err != nil {
+	// Not ready until the issuer answers; a readiness probe can serve
+	// keys.ReadyHandler().
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := keys.WaitReady(ctx); err != nil {
 		panic(err)
 	}
 	v, _ := jwtrot.NewVerifier(keys)

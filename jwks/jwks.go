@@ -3,11 +3,34 @@
 // back, so that services that only verify hold public keys and never the
 // root.
 //
+// # Publishing
+//
 // The issuer serves its keys with [NewHandler] (or exports them with
 // [Export] for a horizon of windows, to a file its verifiers read with
-// [Parse]: then they need no network at all). A verifier builds a
-// [jwtrot.Verifier] over a [Set] (a fixed document) or a [Client] (a JWKS
-// URL it polls once a window, knowing the window schedule).
+// [Parse]: then they need no network at all). A document written with
+// [MarshalFleet] also states the fleet: the window length, skew, purpose,
+// maximum age and issuer every verifier must share (SPEC §10.1.1).
+//
+// # Verifying
+//
+// A verifier builds a [jwtrot.Verifier] over a [Set] (a fixed document) or
+// a [Client] (one or more JWKS URLs it polls). Given a document that states
+// its fleet, neither needs more than the document or the URL: the schedule
+// comes from it, and a local [WithSchedule] or [WithPurpose] that differs
+// is refused at construction, wrapping [ErrMismatch] and naming the
+// setting, instead of refusing every token later.
+//
+// A Client starts even when its issuer cannot be reached: it is then not
+// ready ([Client.Ready], [Client.WaitReady], [Client.ReadyHandler] for a
+// readiness probe), refuses tokens with a specific reason, logs it, tells
+// its observer, and retries with backoff until the issuer answers.
+//
+//	keys, err := jwks.NewClient("https://auth.internal/.well-known/jwks.json")
+//	if err != nil {
+//		return err // not https, or the issuer contradicts a local setting
+//	}
+//	defer keys.Close()
+//	v, err := jwtrot.NewVerifier(keys)
 //
 // SPEC.md §10 states the document and the handler's rules.
 package jwks
@@ -89,9 +112,12 @@ type keyName struct {
 	index int64
 }
 
-// errNeedSchedule refuses a document without a "jwtrot" member when no
-// schedule was given.
-var errNeedSchedule = errors.New(`jwks: nil schedule, and the document states none (it has no "jwtrot" member: its issuer runs an older jwtrot); make one with rotation.NewSchedule`)
+// ErrNoSchedule refuses a document that states no window schedule (it has
+// no "jwtrot" member: its issuer runs an older jwtrot) when none was given
+// locally.
+var ErrNoSchedule = errors.New(`jwks: the document states no window schedule (no "jwtrot" member: its issuer runs an older jwtrot), and none was given`)
+
+var errNeedSchedule = fmt.Errorf("%w; give jwks.Parse a schedule made with rotation.NewSchedule", ErrNoSchedule)
 
 // ErrMismatch wraps every refusal of a document whose "jwtrot" member
 // states another window length, skew or purpose than the verifier sets

@@ -81,8 +81,9 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // authenticates its peers.
 func WithInsecureHTTP() Option { return func(o *options) { o.insecure = true } }
 
-// WithObserver sets a function told of every fetch, for metrics and logs. It
-// must be quick and safe for concurrent use.
+// WithObserver sets a function told of every fetch of every URL, for
+// metrics and logs: not ready, ready, stale, refused (Mismatch) and
+// recovered are all events. It must be quick and safe for concurrent use.
 func WithObserver(f func(FetchEvent)) Option { return func(o *options) { o.observe = f } }
 
 // WithLead sets how long before each window starts a [Client] fetches the

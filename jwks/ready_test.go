@@ -543,3 +543,39 @@ func mustExport(t *testing.T, d *rotation.Deriver) []byte {
 	}
 	return b
 }
+
+// TestClientMismatchWhenReady: a ready Client whose issuer starts
+// publishing another fleet refuses the new document, says which setting,
+// and keeps serving the keys it had.
+func TestClientMismatchWhenReady(t *testing.T) {
+	c := newClock(epoch)
+	d, a := issuer(t, c)
+	doc := newFleetDoc(t, d, 0)
+	srv := httptest.NewServer(doc)
+	defer srv.Close()
+	var ev events
+	cl, err := jwks.NewClient(srv.URL, append(ev.opts(), jwks.WithClock(c))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	v := verifier(t, cl)
+	tok := sign(t, a)
+	doc.set(func(f *fleetDoc) { f.fleet.Window = 5 * time.Minute })
+	ver := cl.Version()
+	_, aEvil := issuer(t, c, "evil") // a miss: the Client fetches
+	if _, err := v.Verify(context.Background(), sign(t, aEvil), nil); !errors.Is(err, jwtrot.ErrUnknownKeyID) {
+		t.Fatal(err)
+	}
+	list, log := ev.snapshot()
+	last := list[len(list)-1]
+	if last.Cause != "miss" || last.Mismatch != "window length: local 10m0s, published 5m0s" || !last.Ready || !last.Stale || !errors.Is(last.Err, jwks.ErrMismatch) {
+		t.Fatalf("event %+v", last)
+	}
+	if !strings.Contains(last.Err.Error(), "every URL of a Client must publish one fleet") || !strings.Contains(log, "level=ERROR") {
+		t.Fatalf("%v\n%s", last.Err, log)
+	}
+	if _, err := v.Verify(context.Background(), tok, nil); err != nil || cl.Version() != ver || !cl.Ready() {
+		t.Fatalf("the keys held before: %v, version %d -> %d", err, ver, cl.Version())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -30,6 +31,25 @@ type vectorFile struct {
 	Vectors []vector  `json:"vectors"`
 	JWKS    jwksCase  `json:"jwks"`
 	Refused []refusal `json:"refused"`
+	Fleet   fleetCase `json:"jwks_fleet"`
+}
+
+// fleetCase pins the jwks document's keys with the "jwtrot" member of a
+// fleet (MarshalFleet), and members a reader must refuse whole.
+type fleetCase struct {
+	Purpose       string          `json:"purpose"`
+	WindowSeconds int64           `json:"window_seconds"`
+	SkewSeconds   int64           `json:"skew_seconds"`
+	MaxAgeSeconds int64           `json:"max_age_seconds"`
+	Issuer        string          `json:"iss"`
+	Document      string          `json:"document"`
+	Refused       []memberRefusal `json:"refused_members"`
+}
+
+// memberRefusal is a "jwtrot" member a reader must refuse, and why.
+type memberRefusal struct {
+	Name   string `json:"name"`
+	Member string `json:"member"`
 }
 
 type vector struct {
@@ -162,6 +182,44 @@ func jwksInput() jwksCase {
 	return jwksCase{Roots: []string{"main", "backup"}, Purpose: "access", WindowSeconds: 600, AtUnix: 2992240*600 + 300, AheadSeconds: 1200}
 }
 
+func fleetInput() fleetCase {
+	return fleetCase{Purpose: "access", WindowSeconds: 600, SkewSeconds: 30, MaxAgeSeconds: 28800, Issuer: "auth",
+		Refused: []memberRefusal{
+			{"another version", `{"v":2,"alg":"EdDSA","purpose":"access","window":600,"skew":30}`},
+			{"v as a string", `{"v":"1","alg":"EdDSA","purpose":"access","window":600,"skew":30}`},
+			{"an HMAC alg", `{"v":1,"alg":"HS256","purpose":"access","window":600,"skew":30}`},
+			{"window as a string", `{"v":1,"alg":"EdDSA","purpose":"access","window":"600","skew":30}`},
+			{"window not whole", `{"v":1,"alg":"EdDSA","purpose":"access","window":600.5,"skew":30}`},
+			{"window as a boolean", `{"v":1,"alg":"EdDSA","purpose":"access","window":true,"skew":30}`},
+			{"window 0", `{"v":1,"alg":"EdDSA","purpose":"access","window":0,"skew":0}`},
+			{"skew over a quarter of the window", `{"v":1,"alg":"EdDSA","purpose":"access","window":600,"skew":151}`},
+			{"no skew", `{"v":1,"alg":"EdDSA","purpose":"access","window":600}`},
+			{"an empty purpose", `{"v":1,"alg":"EdDSA","purpose":"","window":600,"skew":30}`},
+			{"max_age 0", `{"v":1,"alg":"EdDSA","purpose":"access","window":600,"skew":30,"max_age":0}`},
+			{"an empty iss", `{"v":1,"alg":"EdDSA","purpose":"access","window":600,"skew":30,"iss":""}`},
+			{"a member version 1 does not define", `{"v":1,"alg":"EdDSA","purpose":"access","window":600,"skew":30,"lead":60}`},
+			{"a member twice", `{"v":1,"alg":"EdDSA","purpose":"access","window":600,"window":60,"skew":30}`},
+			{"not an object", `[1]`},
+		}}
+}
+
+// computeFleet is the jwks case's keys with the fleet's member.
+func computeFleet(t *testing.T, c fleetCase, keys jwksCase) fleetCase {
+	t.Helper()
+	sched, err := rotation.NewSchedule(rotation.WithWindow(time.Duration(keys.WindowSeconds) * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := jwks.Parse([]byte(keys.Document), sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Document = string(jwks.MarshalFleet(set.Keys(), rotation.Fleet{Algorithm: rotation.EdDSA,
+		Window: time.Duration(c.WindowSeconds) * time.Second, Skew: time.Duration(c.SkewSeconds) * time.Second,
+		MaxAge: time.Duration(c.MaxAgeSeconds) * time.Second, Issuer: c.Issuer, Purposes: []string{c.Purpose}}))
+	return c
+}
+
 func computeJWKS(t *testing.T, c jwksCase) jwksCase {
 	t.Helper()
 	at := time.Unix(c.AtUnix, 0)
@@ -227,6 +285,7 @@ func TestVectors(t *testing.T) {
 		}
 		f.JWKS = computeJWKS(t, jwksInput())
 		f.Refused = computeRefusals(t, f.Vectors[0])
+		f.Fleet = computeFleet(t, fleetInput(), f.JWKS)
 		b, err := json.MarshalIndent(f, "", "  ")
 		if err != nil {
 			t.Fatal(err)
@@ -248,6 +307,26 @@ func TestVectors(t *testing.T) {
 	}
 	if got := computeJWKS(t, jwksInput()); got.Document != f.JWKS.Document {
 		t.Errorf("the JWKS document differs from the vector")
+	}
+	if got := computeFleet(t, fleetInput(), f.JWKS); got.Document != f.Fleet.Document || len(got.Refused) != len(f.Fleet.Refused) {
+		t.Errorf("the JWKS document with the fleet member differs from the vector")
+	}
+	// The document reads back as its fleet; every refused member is refused.
+	set, err := jwks.Parse([]byte(f.Fleet.Document), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl, ok := set.Fleet(); !ok || fl.Window != 600*time.Second || fl.Skew != 30*time.Second || fl.MaxAge != 8*time.Hour || fl.Issuer != "auth" {
+		t.Errorf("the fleet vector reads back as %+v", fl)
+	}
+	keys := strings.TrimSuffix(f.JWKS.Document, "}") // the keys, without a member
+	if i := strings.Index(keys, `],"jwtrot":`); i >= 0 {
+		keys = keys[:i+1]
+	}
+	for _, r := range f.Fleet.Refused {
+		if _, err := jwks.Parse([]byte(keys+`,"jwtrot":`+r.Member+`}`), nil); !errors.Is(err, jwks.ErrDocument) {
+			t.Errorf("refused member %q: %v", r.Name, err)
+		}
 	}
 }
 

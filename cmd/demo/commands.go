@@ -402,6 +402,15 @@ func (f *flags) set(name string) bool {
 	return found
 }
 
+// jwksError says, for a JWKS that states another schedule or purpose than
+// the flags, that the flags can go.
+func jwksError(err error) error {
+	if errors.Is(err, jwks.ErrMismatch) {
+		return fmt.Errorf("-jwks: %w (here: leave -window, -skew and -purpose out, the JWKS states them)", err)
+	}
+	return fmt.Errorf("-jwks: %w", err)
+}
+
 // maxJWKSFile bounds a JWKS file read by verify -jwks.
 const maxJWKSFile = jwks.MaxDocumentSize
 
@@ -431,11 +440,30 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The schedule and purpose come from the document when it states them
+	// (jwks.MarshalFleet); -window, -skew and -purpose given here must agree.
+	local := f.set("window") || f.skew >= 0
+	var jopts []jwks.Option
+	if f.set("purpose") {
+		jopts = append(jopts, jwks.WithPurpose(f.purpose))
+	}
 	var src jwtrot.KeySource
 	if strings.HasPrefix(f.jwks, "https://") || strings.HasPrefix(f.jwks, "http://") {
-		c, err := jwks.NewClient(f.jwks, jwks.WithSchedule(sched), jwks.WithPurpose(f.purpose))
+		if local {
+			jopts = append(jopts, jwks.WithSchedule(sched))
+		} else {
+			jopts = append(jopts, jwks.WithClock(clk))
+		}
+		c, err := jwks.NewClient(f.jwks, jopts...)
+		if errors.Is(err, jwks.ErrNoSchedule) {
+			c, err = jwks.NewClient(f.jwks, append(jopts[:len(jopts)-1], jwks.WithSchedule(sched))...)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("-jwks: %w", err)
+			return nil, jwksError(err)
+		}
+		if !c.Ready() {
+			c.Close()
+			return nil, errors.New("-jwks: the issuer has not answered with a usable JWKS document (the log line above says why)")
 		}
 		src = c
 	} else {
@@ -443,9 +471,16 @@ func (f *flags) publicVerifier(extra ...jwtrot.Option) (tokenVerifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-jwks: cannot read the file: %w", err)
 		}
-		if src, err = jwks.Parse(b, sched, jwks.WithPurpose(f.purpose)); err != nil {
-			return nil, fmt.Errorf("-jwks: %w", err)
+		var set *jwks.Set
+		if local {
+			set, err = jwks.Parse(b, sched, jopts...)
+		} else if set, err = jwks.Parse(b, nil, append(jopts, jwks.WithClock(clk))...); errors.Is(err, jwks.ErrNoSchedule) {
+			set, err = jwks.Parse(b, sched, jopts...) // an older issuer's document: the default window
 		}
+		if err != nil {
+			return nil, jwksError(err)
+		}
+		src = set
 	}
 	if f.iss != "" {
 		extra = append(extra, jwtrot.WithIssuer(f.iss))

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks testdata/eddsa_vectors.json against SPEC.md §3, §4, §5 and §10,
+"""Checks testdata/eddsa_vectors.json against SPEC.md §3, §4, §5 and §10
+(with §10.1.1's "jwtrot" member, read strictly),
 written from the specification alone: HKDF-SHA256 and the info string from
 check_vectors.py (the standard library), Ed25519 from the cryptography
 package (Debian: python3-cryptography).
@@ -41,6 +42,73 @@ def jwk(pub, kid):
 
 def header(kid):
     return '{"alg":"EdDSA","kid":%s,"typ":"JWT"}' % json.dumps(kid)
+
+
+FLEET_MEMBERS = {  # SPEC §10.1.1: name -> a whole number (True) or a string
+    "v": True, "alg": False, "purpose": False, "window": True, "skew": True,
+    "max_age": True, "iss": False}
+
+
+class Refused(Exception):
+    pass
+
+
+def read_fleet(text):
+    """Reads a "jwtrot" member strictly (SPEC §10.1.1); raises Refused."""
+    def pairs(items):
+        names = [k for k, _ in items]
+        if len(set(names)) != len(names):
+            raise Refused("a member appears twice")
+        return dict(items)
+    try:
+        m = json.loads(text, object_pairs_hook=pairs)
+    except ValueError:
+        raise Refused("not JSON")
+    if not isinstance(m, dict):
+        raise Refused("not a JSON object")
+    v = m.get("v")
+    if type(v) is not int:
+        raise Refused("v is not a whole number")
+    if v != 1:
+        raise Refused("version %d: upgrade" % v)
+    for name, value in m.items():
+        if name not in FLEET_MEMBERS:
+            raise Refused("a member version 1 does not define")
+        if FLEET_MEMBERS[name]:
+            # bool is an int in Python; 600.0 and 6e2 are floats: all refused.
+            if type(value) is not int or value < 0:
+                raise Refused("%s is not a whole number of seconds" % name)
+        elif not isinstance(value, str):
+            raise Refused("%s is not a string" % name)
+    for name in ("alg", "purpose", "window", "skew"):
+        if name not in m:
+            raise Refused("no " + name)
+    if m["alg"] != "EdDSA":
+        raise Refused("alg is not EdDSA")
+    window, skew = m["window"], m["skew"]
+    if not 1 <= window <= 366 * 86400:  # rotation.MaxWindow: a leap year
+        raise Refused("window out of range")
+    if skew * 4 > window:
+        raise Refused("skew over a quarter of the window")
+    p = m["purpose"]
+    if not 1 <= len(p) <= 64 or any(not 0x21 <= ord(c) <= 0x7e for c in p):
+        raise Refused("purpose is not 1 to 64 printable ASCII characters")
+    if m.get("max_age") == 0:
+        raise Refused("max_age 0: leave it out")
+    if m.get("iss") == "" or len(m.get("iss", "").encode()) > 256:
+        raise Refused("iss empty or over 256 bytes")
+    return m
+
+
+def fleet_member(purpose, window, skew, max_age, iss):
+    """Writes the member as SPEC §10.1.1 does: this order, no white space."""
+    out = '{"v":1,"alg":"EdDSA","purpose":%s,"window":%d,"skew":%d' % (
+        json.dumps(purpose, ensure_ascii=False), window, skew)
+    if max_age:
+        out += ',"max_age":%d' % max_age
+    if iss:
+        out += ',"iss":%s' % json.dumps(iss, ensure_ascii=False)
+    return out + "}"
 
 
 def main(path):
@@ -90,6 +158,26 @@ def main(path):
     skew = j.get("skew_seconds", min(30, L // 4))
     member = '"jwtrot":{"v":1,"alg":"EdDSA","purpose":%s,"window":%d,"skew":%d}' % (json.dumps(j["purpose"]), L, skew)
     check("jwks document", '{"keys":[' + ",".join(members) + "]," + member + "}" == j["document"])
+
+    # The document with the "jwtrot" member (SPEC §10.1.1), if the file has it.
+    fl = doc.get("jwks_fleet")
+    if fl:
+        member = fleet_member(fl["purpose"], fl["window_seconds"], fl["skew_seconds"], fl["max_age_seconds"], fl["iss"])
+        check("jwks document with the fleet member",
+              '{"keys":[' + ",".join(members) + '],"jwtrot":' + member + "}" == fl["document"])
+        try:
+            got = read_fleet(json.dumps(json.loads(fl["document"])["jwtrot"]))
+            check("fleet member reads back", got["window"] == fl["window_seconds"] and got["skew"] == fl["skew_seconds"]
+                  and got.get("max_age", 0) == fl["max_age_seconds"] and got.get("iss", "") == fl["iss"]
+                  and got["purpose"] == fl["purpose"])
+        except Refused as e:
+            check("fleet member reads back (%s)" % e, False)
+        for r in fl["refused_members"]:
+            try:
+                read_fleet(r["member"])
+                check("refused member: " + r["name"], False)
+            except Refused:
+                check("refused member: " + r["name"], True)
 
     for r in doc["refused"]:
         seed, pub, kid = keys[r["vector"]]
