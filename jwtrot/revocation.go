@@ -123,7 +123,8 @@ func (l *RevocationList) RevokeID(_ context.Context, id string, expires time.Tim
 // does, and records the loss at the instant at (SPEC §11.3): until at plus
 // the maximum age, a token issued before at and not revoked is refused with
 // [ErrRevocationsLost] (or, with [AcceptAfterLoss], accepted), and tokens
-// issued at or after it are judged as usual. It is what a process that
+// issued at or after it are judged as usual; a token with neither sub nor
+// jti, which no revocation can name, is not concerned. It is what a process that
 // replaces a list it lost (a restart, a restore from an old snapshot)
 // calls to fail safe, and what the conformance suite
 // (package [github.com/jwtrot/jwtrot/revokertest]) uses to hold every
@@ -154,7 +155,7 @@ func (l *RevocationList) Revoked(_ context.Context, t TokenInfo) (bool, error) {
 	if _, ok := l.ids[t.ID]; ok && t.ID != "" {
 		return true, nil
 	}
-	if l.lostAt != 0 && l.policy == RefuseAfterLoss && t.IssuedAt.UnixNano() < l.lostAt && l.clock.Now().Before(l.lostTill) {
+	if l.lostAt != 0 && l.policy == RefuseAfterLoss && (t.Subject != "" || t.ID != "") && t.IssuedAt.UnixNano() < l.lostAt && l.clock.Now().Before(l.lostTill) {
 		return false, ErrRevocationsLost
 	}
 	return false, nil

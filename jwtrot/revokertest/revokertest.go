@@ -288,6 +288,7 @@ func (s *suite) loss(t *testing.T) {
 		}
 	}
 
+	lost := time.Now()
 	s.cfg.Lose(t, stores[0])
 	// No instance ever accepts a revoked token; within the propagation
 	// time (an answer cached before the loss is still true until the
@@ -312,6 +313,9 @@ func (s *suite) loss(t *testing.T) {
 	for _, tok := range []string{good, byID, bySub} {
 		s.expectLost(t, auths, tok)
 	}
+	// No revocation can name a token with neither sub nor jti: no lost
+	// one covers it.
+	s.expect(t, stores, info("", "", lost.Add(-time.Minute)), false, "a token with neither sub nor jti, issued before the loss")
 }
 
 // expectLost checks that every instance refuses tok as revoked or as
