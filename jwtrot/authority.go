@@ -415,16 +415,22 @@ func encodedHeader(alg rotation.Algorithm, kid string) string {
 // revoked. It is consulted on every successful verification, so a remote
 // implementation (Redis, say) should answer from a local cache where it can.
 // An error refuses the token with [ErrRevocationCheck]: revocation fails
-// closed.
+// closed. An error that wraps [ErrRevocationsLost] (the store may have lost
+// revocations that cover the token, SPEC §12.3) refuses it with that reason.
+//
+// A subject's revocation at notBefore covers the tokens whose IssuedAt is
+// before notBefore, compared to the nanosecond (SPEC §12.2).
 type Revoker interface {
 	Revoked(ctx context.Context, t TokenInfo) (bool, error)
 }
 
 // TokenInfo is what a [Revoker] is told of a token.
 type TokenInfo struct {
-	Subject  string    // sub, "" if absent
-	ID       string    // jti, "" if absent
-	IssuedAt time.Time // iat
+	Subject string // sub, "" if absent
+	ID      string // jti, "" if absent
+	// IssuedAt is the token's issue instant: iat, with the sub-second part
+	// a time-ordered jti carries (SPEC §12.1), else iat's whole second.
+	IssuedAt time.Time
 	Expires  time.Time // exp
 	MaxUses  int       // the use cap of an N-use token (UsesClaim), 0 for others
 }

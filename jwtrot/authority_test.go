@@ -411,9 +411,9 @@ func TestRevocation(t *testing.T) {
 	bob, _ := a.Sign(jwt.RegisteredClaims{Subject: "bob"})
 	var rc jwt.RegisteredClaims
 	a.Verify(ctx, bob, &rc)
-	list.RevokeID(rc.ID, rc.ExpiresAt.Time)
+	list.RevokeID(context.Background(), rc.ID, rc.ExpiresAt.Time)
 	f.clock.Add(time.Second)
-	list.RevokeSubject("alice", f.clock.Now())
+	list.RevokeSubject(context.Background(), "alice", f.clock.Now())
 	if _, err := a.Verify(ctx, alice, nil); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revoked subject: %v", err)
 	}
@@ -430,7 +430,7 @@ func TestRevocation(t *testing.T) {
 		t.Fatalf("%d entries", list.Len())
 	}
 	f.clock.Add(DefaultTTL + time.Second)
-	list.RevokeID("other", f.clock.Now().Add(time.Minute))
+	list.RevokeID(context.Background(), "other", f.clock.Now().Add(time.Minute))
 	if list.Len() != 1 {
 		t.Fatalf("%d entries after expiry; want 1", list.Len())
 	}

@@ -113,6 +113,7 @@
 //   - revocation_check_failed: revocation check failed
 //   - invalid_claims: invalid claims
 //   - used_up: no more uses
+//   - revocations_lost: revocations may have been lost
 //
 // # Revocation and metrics
 //
@@ -124,6 +125,16 @@
 // a local cache the server invalidates. Package revokertest checks any
 // Revoker against the contract. A failing store refuses the token
 // ([ErrRevocationCheck]): revocation fails closed.
+//
+// Logging a subject out is exact: the jti that Sign writes carries the
+// signing instant to the nanosecond (SPEC §12.1), so RevokeSubject(ctx, s,
+// time.Now()) refuses the token signed a moment before, in the same second,
+// and accepts the one signed a moment after. A store that may have lost
+// revocations (a restart without persistence, a flush, a failover to a
+// stale replica) refuses the tokens issued before the loss with
+// [ErrRevocationsLost] and accepts those issued after ([LossPolicy],
+// [RevocationLoss], SPEC §12.3); [RevocationList.Forget] records such a
+// loss for the in-memory list.
 //
 // An N-use token carries the claim [UsesClaim] (set it in the claims you
 // sign; 1 makes a one-time token, for password resets and login links) and

@@ -67,6 +67,13 @@ var (
 	// refused, since it could not be shown not to be revoked. The checker's
 	// own error is in a [*CauseError].
 	ErrRevocationCheck = newReason("revocation check failed", "revocation_check_failed", nil)
+	// ErrRevocationsLost: the revocation store may have lost revocations
+	// (a restart without persistence, a flush, a failover to a replica that
+	// lacked writes, an eviction), and the token was issued before that
+	// loss, so a forgotten revocation may cover it. Tokens issued after the
+	// loss are accepted; these are refused until they are too old (SPEC
+	// §12.3). A Revoker reports it by returning an error that wraps it.
+	ErrRevocationsLost = newReason("revocations may have been lost", "revocations_lost", nil)
 	// ErrInvalidClaims: the claims do not decode into the caller's claims
 	// type, the claims value is unusable (nil, not a pointer), or the
 	// claims' own Validate method refused them (jwt.ClaimsValidator; its
@@ -100,7 +107,7 @@ var reasons = []*reason{
 	ErrExpired.(*reason), ErrNotYetValid.(*reason), ErrIssuedInFuture.(*reason),
 	ErrTooOld.(*reason), ErrIssuer.(*reason), ErrAudience.(*reason), ErrRevoked.(*reason),
 	ErrRevocationCheck.(*reason), ErrInvalidClaims.(*reason), ErrKeyUnavailable.(*reason), ErrUsedUp.(*reason),
-	ErrNotReady.(*reason),
+	ErrNotReady.(*reason), ErrRevocationsLost.(*reason),
 }
 
 // A reason is the type of every refusal sentinel: a client phrase, a stable

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -30,7 +31,7 @@ const (
 
 var interopRoot = []byte("jwtrot interop test root, 32+ bytes, not secret")
 
-func interopAuthority(t *testing.T, alg rotation.Algorithm) *jwtrot.Authority {
+func interopAuthority(t *testing.T, alg rotation.Algorithm, opts ...jwtrot.Option) *jwtrot.Authority {
 	t.Helper()
 	root, err := rotation.NewRoot(interopRootID, interopRoot)
 	if err != nil {
@@ -41,7 +42,7 @@ func interopAuthority(t *testing.T, alg rotation.Algorithm) *jwtrot.Authority {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := jwtrot.New(d, jwtrot.WithIssuer(interopIss), jwtrot.WithAudience(interopAud))
+	a, err := jwtrot.New(d, append([]jwtrot.Option{jwtrot.WithIssuer(interopIss), jwtrot.WithAudience(interopAud)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +102,44 @@ func bothWays(t *testing.T, alg rotation.Algorithm, lang string, command func(cm
 	// A tampered token from the other side is refused.
 	if _, err := a.Verify(context.Background(), minted[:len(minted)-3]+"AAA", nil); err == nil {
 		t.Fatalf("jwtrot accepts a tampered %s token", lang)
+	}
+
+	// Subject revocation (SPEC §12.2): the other side's token has a
+	// whole-second iat and no time-ordered jti, so a log-out within its
+	// second refuses it (the fallback fails safe), one at the start of its
+	// second does not; jwtrot's own token, read back above by the other
+	// side with its time-ordered jti, is told apart to the nanosecond.
+	ctx := context.Background()
+	list := jwtrot.NewRevocationList(time.Hour, rotation.SystemClock)
+	ra := interopAuthority(t, alg, jwtrot.WithRevoker(list))
+	iat := rc.IssuedAt.Time
+	if err := list.RevokeSubject(ctx, "bob", iat); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ra.Verify(ctx, minted, nil); err != nil {
+		t.Fatalf("a %s token, log-out at the start of its second: %v", lang, err)
+	}
+	if err := list.RevokeSubject(ctx, "bob", iat.Add(time.Nanosecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ra.Verify(ctx, minted, nil); !errors.Is(err, jwtrot.ErrRevoked) {
+		t.Fatalf("a %s token, log-out within its second: %v, want ErrRevoked", lang, err)
+	}
+	own, _ := ra.Sign(jwt.MapClaims{"sub": "go-carol"})
+	if err := list.RevokeSubject(ctx, "go-carol", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ra.Verify(ctx, own, nil); !errors.Is(err, jwtrot.ErrRevoked) {
+		t.Fatalf("jwtrot's token, log-out just after: %v, want ErrRevoked", err)
+	}
+	again, _ := ra.Sign(jwt.MapClaims{"sub": "go-carol"})
+	if _, err := ra.Verify(ctx, again, nil); err != nil {
+		t.Fatalf("jwtrot's token signed after the log-out: %v", err)
+	}
+	vargs := command("verify")
+	out := run(t, again, vargs[0], vargs[1:]...)
+	if !strings.Contains(out, `"go-carol"`) {
+		t.Fatalf("%s does not read jwtrot's token with a time-ordered jti", lang)
 	}
 }
 

@@ -2,6 +2,8 @@ package jwtrot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -14,18 +16,29 @@ import (
 // tokens by jti. Entries expire with the tokens they cover, so memory is
 // bounded by the revocations and N-use tokens of the last maximum age.
 // Instances do not share it: a fleet needs a shared store behind the same
-// interfaces, such as package github.com/jwtrot/jwtrot/extra/jwtrotredis.
+// interfaces, such as package github.com/jwtrot/jwtrot/extra/jwtrotredis,
+// whose writes have the same signatures.
+//
+// A subject's revocation is exact to the nanosecond (SPEC §12.2): tokens
+// issued before the instant are refused, tokens issued at or after it are
+// accepted, also within the same second, when jwtrot signed them; a token
+// whose jti carries no issue instant counts from the start of its iat's
+// second, so one issued in the revocation's own second is refused.
 //
 // A RevocationList is safe for concurrent use.
 type RevocationList struct {
 	clock  rotation.Clock
 	maxAge time.Duration
+	policy LossPolicy
+	onLoss func(RevocationLoss)
 
 	mu       sync.RWMutex
 	subjects map[string]subjectEntry
 	ids      map[string]time.Time // jti → when the entry may go (the token's exp)
 	uses     map[string]useEntry  // jti → uses consumed
 	swept    int                  // len(uses) after the last sweep
+	lostAt   int64                // Unix ns of the last recorded loss; 0: none
+	lostTill time.Time            // lostAt plus the maximum age
 }
 
 type useEntry struct {
@@ -34,7 +47,7 @@ type useEntry struct {
 }
 
 type subjectEntry struct {
-	notBefore int64     // Unix seconds: tokens issued earlier are revoked
+	notBefore int64     // Unix nanoseconds: tokens issued earlier are revoked
 	until     time.Time // when the entry may go
 }
 
@@ -43,45 +56,107 @@ var (
 	_ UseCounter = (*RevocationList)(nil)
 )
 
-// NewRevocationList returns an empty list for tokens that live at most
-// maxAge (the Authority's maximum age), telling the time by clock.
-func NewRevocationList(maxAge time.Duration, clock rotation.Clock) *RevocationList {
-	return &RevocationList{clock: clock, maxAge: maxAge, subjects: map[string]subjectEntry{}, ids: map[string]time.Time{}, uses: map[string]useEntry{}}
+// A ListOption configures a [RevocationList].
+type ListOption func(*RevocationList)
+
+// ListLossPolicy sets what the list does, after [RevocationList.Forget],
+// with tokens issued before the loss (default [RefuseAfterLoss]).
+func ListLossPolicy(p LossPolicy) ListOption { return func(l *RevocationList) { l.policy = p } }
+
+// ListOnLoss sets a function called with each recorded loss, for a log line
+// and a metric. It must be quick.
+func ListOnLoss(f func(RevocationLoss)) ListOption {
+	return func(l *RevocationList) { l.onLoss = f }
 }
 
-// RevokeSubject revokes every token of subject issued before notBefore. A
-// token's iat counts in whole seconds, so tokens issued in the same second as
-// notBefore (truncated) stay valid: a user who logs out everywhere and logs in
-// again at once keeps the new session. The entry is kept for the maximum age
-// after notBefore, when every token it covers has expired.
-func (l *RevocationList) RevokeSubject(subject string, notBefore time.Time) {
+// NewRevocationList returns an empty list for tokens that live at most
+// maxAge (the Authority's maximum age), telling the time by clock. It
+// panics on an unknown loss policy, a programming error.
+func NewRevocationList(maxAge time.Duration, clock rotation.Clock, opts ...ListOption) *RevocationList {
+	l := &RevocationList{clock: clock, maxAge: maxAge, subjects: map[string]subjectEntry{}, ids: map[string]time.Time{}, uses: map[string]useEntry{}}
+	for _, o := range opts {
+		o(l)
+	}
+	if !l.policy.Valid() {
+		panic(fmt.Sprintf("jwtrot: NewRevocationList: unknown loss policy %d: use RefuseAfterLoss or AcceptAfterLoss", int(l.policy)))
+	}
+	return l
+}
+
+// RevokeSubject revokes every token of subject issued before notBefore, to
+// the nanosecond (SPEC §12.2): a token jwtrot signed after it, even in the
+// same second, stays valid, so a user who logs out everywhere and logs in
+// again at once keeps the new session, and the token that prompted the
+// log-out does not. An older instant never lowers a later one. The entry is
+// kept for the maximum age after notBefore, when every token it covers has
+// expired. It never fails: the error is for the signature shared with
+// other stores.
+func (l *RevocationList) RevokeSubject(_ context.Context, subject string, notBefore time.Time) error {
+	if subject == "" {
+		return errors.New("jwtrot: RevokeSubject with an empty subject")
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	nb := notBefore.Unix()
-	if old, ok := l.subjects[subject]; ok && old.notBefore > nb {
-		return
+	nb := notBefore.UnixNano()
+	if old, ok := l.subjects[subject]; ok && old.notBefore >= nb {
+		return nil
 	}
 	l.subjects[subject] = subjectEntry{notBefore: nb, until: notBefore.Add(l.maxAge)}
 	l.sweep()
+	return nil
 }
 
-// RevokeID revokes the token whose jti is id until expires, its exp.
-func (l *RevocationList) RevokeID(id string, expires time.Time) {
+// RevokeID revokes the token whose jti is id until expires, its exp. It
+// never fails but for an empty id.
+func (l *RevocationList) RevokeID(_ context.Context, id string, expires time.Time) error {
+	if id == "" {
+		return errors.New("jwtrot: RevokeID with an empty jti")
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ids[id] = expires
 	l.sweep()
+	return nil
+}
+
+// Forget drops every revocation and use count, as a restart of the process
+// does, and records the loss at the instant at (SPEC §12.3): until at plus
+// the maximum age, a token issued before at and not revoked is refused with
+// [ErrRevocationsLost] (or, with [AcceptAfterLoss], accepted), and tokens
+// issued at or after it are judged as usual; a token with neither sub nor
+// jti, which no revocation can name, is not concerned. It is what a process that
+// replaces a list it lost (a restart, a restore from an old snapshot)
+// calls to fail safe, and what the conformance suite
+// (package [github.com/jwtrot/jwtrot/revokertest]) uses to hold every
+// store to the same semantics.
+func (l *RevocationList) Forget(at time.Time) {
+	l.mu.Lock()
+	clear(l.subjects)
+	clear(l.ids)
+	clear(l.uses)
+	l.swept = 0
+	if ns := at.UnixNano(); ns > l.lostAt {
+		l.lostAt, l.lostTill = ns, at.Add(l.maxAge)
+	}
+	ev := RevocationLoss{Store: "memory", Cause: "reset", At: time.Unix(0, l.lostAt), Until: l.lostTill, Policy: l.policy}
+	l.mu.Unlock()
+	if l.onLoss != nil {
+		l.onLoss(ev)
+	}
 }
 
 // Revoked implements [Revoker].
 func (l *RevocationList) Revoked(_ context.Context, t TokenInfo) (bool, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if e, ok := l.subjects[t.Subject]; ok && t.Subject != "" && t.IssuedAt.Unix() < e.notBefore {
+	if e, ok := l.subjects[t.Subject]; ok && t.Subject != "" && t.IssuedAt.UnixNano() < e.notBefore {
 		return true, nil
 	}
 	if _, ok := l.ids[t.ID]; ok && t.ID != "" {
 		return true, nil
+	}
+	if l.lostAt != 0 && l.policy == RefuseAfterLoss && (t.Subject != "" || t.ID != "") && t.IssuedAt.UnixNano() < l.lostAt && l.clock.Now().Before(l.lostTill) {
+		return false, ErrRevocationsLost
 	}
 	return false, nil
 }

@@ -3,6 +3,7 @@ package jwtrot
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +22,10 @@ var ErrSign = errors.New("jwtrot: cannot sign")
 // of the first root. claims may be a jwt.RegisteredClaims (or a pointer to
 // one), a jwt.MapClaims, or any struct embedding jwt.RegisteredClaims: it is
 // encoded with encoding/json, then completed with what it lacks: iat (now),
-// exp (iat plus the TTL), iss and aud (when configured) and a random 128-bit
-// jti (unless disabled).
+// exp (iat plus the TTL), iss and aud (when configured) and a 128-bit jti
+// (unless disabled) that holds the signing instant to the nanosecond and 64
+// random bits (SPEC §12.1), so that a subject's revocation is exact to the
+// nanosecond.
 //
 // Sign never issues a token that [Authority.Verify] at the same instant
 // would refuse for a reason the signer caused. It refuses, wrapping
@@ -134,8 +137,12 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		add = appendJSONString(add, a.aud)
 	}
 	if a.ids && !c.hasJti {
+		// A time-ordered jti (SPEC §12.1): the signing instant in Unix
+		// nanoseconds, then 64 random bits. With iat it gives the token's
+		// issue instant to the nanosecond, for exact subject revocation.
 		var id [16]byte
-		rand.Read(id[:])
+		binary.BigEndian.PutUint64(id[:8], uint64(now.UnixNano()))
+		rand.Read(id[8:])
 		member("jti")
 		add = append(add, '"')
 		add = base64.RawURLEncoding.AppendEncode(add, id[:])

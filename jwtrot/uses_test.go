@@ -177,7 +177,7 @@ func TestUsesConsumedLast(t *testing.T) {
 	wrongIss, _ := other.Sign(jwt.MapClaims{"sub": "alice", UsesClaim: 1})
 	revoked, _ := a.Sign(jwt.MapClaims{"sub": "bob", UsesClaim: 1})
 	expiring, _ := a.Sign(jwt.MapClaims{"sub": "carol", UsesClaim: 1, "exp": f.clock.Now().Add(time.Minute).Unix()})
-	list.RevokeSubject("bob", f.clock.Now().Add(time.Second))
+	list.RevokeSubject(context.Background(), "bob", f.clock.Now().Add(time.Second))
 
 	cases := []struct {
 		tok    string
@@ -250,7 +250,7 @@ func TestUsesFailures(t *testing.T) {
 		t.Fatalf("%d entries after one use", list.Len())
 	}
 	f.clock.Add(DefaultTTL + time.Second)
-	list.RevokeID("other", f.clock.Now().Add(time.Minute))
+	list.RevokeID(context.Background(), "other", f.clock.Now().Add(time.Minute))
 	if list.Len() != 1 {
 		t.Fatalf("%d entries after the N-use token expired; want 1", list.Len())
 	}

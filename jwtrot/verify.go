@@ -194,7 +194,7 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 	}
 	var info TokenInfo
 	if a.revoker != nil || c.hasUses {
-		info = TokenInfo{IssuedAt: res.IssuedAt, Expires: res.Expires, MaxUses: int(c.uses)}
+		info = TokenInfo{IssuedAt: issuedAt(p, &c), Expires: res.Expires, MaxUses: int(c.uses)}
 		if c.hasSub {
 			info.Subject = spanText(p, c.sub)
 		}
@@ -206,6 +206,9 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		tr.store = true
 		revoked, err := a.revoker.Revoked(ctx, info)
 		if err != nil {
+			if errors.Is(err, ErrRevocationsLost) {
+				return Result{}, errLost
+			}
 			return Result{}, &CauseError{Reason: ErrRevocationCheck, Cause: err}
 		}
 		if revoked {

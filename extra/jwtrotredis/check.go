@@ -3,6 +3,7 @@ package jwtrotredis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -14,31 +15,77 @@ import (
 var errCorrupt = errors.New("jwtrotredis: an entry holds a value this package does not write")
 
 // Revoked implements [jwtrot.Revoker]: the token is revoked if its jti is,
-// or if its iat is before its subject's "not before". Warm, it answers from
-// local memory; a miss reads both entries in one call (one round trip per
-// cluster node holding them). It fails after the timeout (see
-// [WithTimeout]); an error refuses the token.
+// or if its issue instant is before its subject's "not before" (to the
+// nanosecond, SPEC §12.2). Warm, it answers from local memory; a miss reads
+// both entries in one call (one round trip per cluster node holding them).
+// A token issued before a loss of revocations the Revoker detected is
+// refused with an error wrapping [jwtrot.ErrRevocationsLost] (see
+// [WithLossPolicy]); when a check for a loss is pending (the connection
+// ended, the server flushed), it waits for it. It fails after the timeout
+// (see [WithTimeout]); an error refuses the token.
 func (r *Revoker) Revoked(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 	if t.Subject == "" && t.ID == "" {
-		return false, nil
+		return false, nil // no revocation could name it
 	}
-	now := time.Now().UnixNano()
-	var sub, id entry
-	okSub, okID := true, true
-	if t.Subject != "" {
-		sub, okSub = r.local.get(localKey{kindSubject, t.Subject}, now)
+	for attempt := 0; ; attempt++ {
+		if r.pending() {
+			if err := r.settle(ctx); err != nil {
+				if r.stale != nil {
+					return r.staleAnswer(t)
+				}
+				return false, err
+			}
+		}
+		now := time.Now().UnixNano()
+		var sub, id entry
+		okSub, okID := true, true
+		if t.Subject != "" {
+			sub, okSub = r.local.get(localKey{kindSubject, t.Subject}, now)
+		}
+		if t.ID != "" {
+			id, okID = r.local.get(localKey{kindID, t.ID}, now)
+		}
+		if okSub && okID {
+			return r.decide(sub, id, t)
+		}
+		want := r.loss.want.Load()
+		sub, id, err := r.fetch(ctx, t)
+		if err != nil {
+			if r.stale != nil {
+				return r.staleAnswer(t)
+			}
+			return false, err
+		}
+		// A connection that ended or a flush while the entries were read:
+		// they may come from a store that lost revocations. Check, then
+		// read again.
+		if r.loss.want.Load() == want {
+			return r.decide(sub, id, t)
+		}
+		if attempt == 1 {
+			return false, errUnsettled
+		}
 	}
-	if t.ID != "" {
-		id, okID = r.local.get(localKey{kindID, t.ID}, now)
+}
+
+// errUnsettled refuses a check during which the store kept changing.
+var errUnsettled = errors.New("jwtrotredis: the store changed during the check; try again")
+
+// decide answers from the entries of t's subject and jti, then from the
+// last loss detected.
+func (r *Revoker) decide(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
+	revoked, err := answer(sub, id, t)
+	if err != nil || revoked {
+		return revoked, err
 	}
-	if okSub && okID {
-		return answer(sub, id, t)
+	if r.lossIn(t.IssuedAt) {
+		return false, jwtrot.ErrRevocationsLost
 	}
-	return r.fetch(ctx, t)
+	return false, nil
 }
 
 // fetch reads a token's entries from Redis and keeps them locally.
-func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
+func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (sub, id entry, err error) {
 	var cmds [2]rueidis.CacheableTTL
 	var keys [2]localKey
 	n := 0
@@ -56,10 +103,7 @@ func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 	e0 := r.local.epoch.Load()
 	var res []rueidis.RedisResult
 	if err := r.within(ctx, func(ctx context.Context) { res = r.client.DoMultiCache(ctx, cmds[:n]...) }); err != nil {
-		if r.stale != nil {
-			return r.staleAnswer(keys[:n], t)
-		}
-		return false, err
+		return entry{}, entry{}, err
 	}
 	var values [2]entry
 	for i := range n {
@@ -67,10 +111,7 @@ func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 		switch {
 		case rueidis.IsRedisNil(err):
 		case err != nil:
-			if r.stale != nil {
-				return r.staleAnswer(keys[:n], t)
-			}
-			return false, err
+			return entry{}, entry{}, err
 		default:
 			values[i] = entry{set: true, value: v}
 		}
@@ -80,10 +121,14 @@ func (r *Revoker) fetch(ctx context.Context, t jwtrot.TokenInfo) (bool, error) {
 		r.local.put(k, values[i], e0, now)
 	}
 	if t.Subject == "" {
-		return answer(entry{}, values[0], t)
+		return entry{}, values[0], nil
 	}
-	return answer(values[0], values[1], t)
+	return values[0], values[1], nil
 }
+
+// legacySeconds: a "not before" below it was written in Unix seconds by an
+// older version (10^12 seconds is year 33658; in nanoseconds, 1970).
+const legacySeconds = 1e12
 
 // An entry is what a key held: absent, or a value.
 type entry struct {
@@ -95,10 +140,13 @@ type entry struct {
 func answer(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
 	if t.Subject != "" && sub.set {
 		nb, err := strconv.ParseInt(sub.value, 10, 64)
-		if err != nil {
+		if err != nil || nb < 0 {
 			return false, errCorrupt
 		}
-		if t.IssuedAt.Unix() < nb {
+		if nb < legacySeconds {
+			nb *= 1e9 // written by an older version, in seconds
+		}
+		if t.IssuedAt.UnixNano() < nb {
 			return true, nil
 		}
 	}
@@ -127,30 +175,59 @@ func (r *Revoker) within(ctx context.Context, f func(context.Context)) error {
 	}
 }
 
-// RevokeSubject revokes every token of subject issued before notBefore
-// (whole seconds: a token issued in the same second stays valid, so a user
-// who logs out everywhere and logs in again at once keeps the new
-// session). It never lowers a later instant already recorded. The entry
-// expires when every token it covers has: the maximum age after
-// notBefore, plus [ClockMargin]. It honours ctx, unbounded by the timeout.
+// RevokeSubject revokes every token of subject issued before notBefore, to
+// the nanosecond (SPEC §12.2): a token jwtrot signs after it, even in the
+// same second, stays valid, so a user who logs out everywhere and logs in
+// again at once keeps the new session, and the token that prompted the
+// log-out does not. It never lowers a later instant already recorded. The
+// entry expires when every token it covers has: the maximum age after
+// notBefore, plus [ClockMargin]. With [WithWaitReplicas] it returns nil
+// only once the replicas acknowledged the write. It honours ctx,
+// unbounded by the timeout.
 func (r *Revoker) RevokeSubject(ctx context.Context, subject string, notBefore time.Time) error {
 	if subject == "" {
 		return errors.New("jwtrotredis: RevokeSubject with an empty subject")
 	}
-	nb := notBefore.Unix()
-	until := notBefore.Add(r.maxAge + ClockMargin).Unix()
-	return raiseNotBefore.Exec(ctx, r.client, []string{r.key(kindSubject, subject)}, []string{itoa(nb), itoa(until)}).Error()
+	key := r.key(kindSubject, subject)
+	args := []string{itoa(notBefore.UnixNano()), itoa(notBefore.Add(r.maxAge + ClockMargin).Unix())}
+	if r.waitN == 0 {
+		return raiseNotBefore.Exec(ctx, r.client, []string{key}, args).Error()
+	}
+	return r.durably(ctx, r.client.B().Eval().Script(raiseNotBeforeSource).Numkeys(1).Key(key).Arg(args...).Build())
 }
 
 // RevokeID revokes the token whose jti is id. The entry expires at
-// expires (the token's exp) plus [ClockMargin]. It honours ctx, unbounded
-// by the timeout.
+// expires (the token's exp) plus [ClockMargin]. With [WithWaitReplicas] it
+// returns nil only once the replicas acknowledged the write. It honours
+// ctx, unbounded by the timeout.
 func (r *Revoker) RevokeID(ctx context.Context, id string, expires time.Time) error {
 	if id == "" {
 		return errors.New("jwtrotredis: RevokeID with an empty jti")
 	}
 	cmd := r.client.B().Set().Key(r.key(kindID, id)).Value("1").ExatTimestamp(expires.Add(ClockMargin).Unix()).Build()
-	return r.client.Do(ctx, cmd).Error()
+	if r.waitN == 0 {
+		return r.client.Do(ctx, cmd).Error()
+	}
+	return r.durably(ctx, cmd)
+}
+
+// durably runs a write and WAIT on one connection to the key's primary,
+// and reports [ErrNotDurable] if fewer replicas than asked acknowledged.
+func (r *Revoker) durably(ctx context.Context, write rueidis.Completed) error {
+	return r.client.Dedicated(func(c rueidis.DedicatedClient) error {
+		res := c.DoMulti(ctx, write, c.B().Wait().Numreplicas(int64(r.waitN)).Timeout(r.waitTimeout.Milliseconds()).Build())
+		if err := res[0].Error(); err != nil {
+			return err
+		}
+		n, err := res[1].AsInt64()
+		if err != nil {
+			return err
+		}
+		if n < int64(r.waitN) {
+			return fmt.Errorf("%w (%d of %d within %v)", ErrNotDurable, n, r.waitN, r.waitTimeout)
+		}
+		return nil
+	})
 }
 
 // ConsumeUse implements [jwtrot.UseCounter]: one round trip, a script

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,17 @@ func conformance(t *testing.T, servers []*server) {
 		},
 		// An invalidation's trip to the other clients.
 		Propagation: 100 * time.Millisecond,
+		// Every primary forgets everything, as a restart without
+		// persistence would.
+		Lose: func(t *testing.T, _ revokertest.Store) {
+			for _, srv := range servers {
+				if reply, err := srv.command("FLUSHALL"); err != nil || reply != "+OK" {
+					if !strings.HasPrefix(reply, "-READONLY") {
+						t.Fatalf("FLUSHALL on %s: %q, %v", srv.addr(), reply, err)
+					}
+				}
+			}
+		},
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,11 @@ const (
 	DefaultPrefix   = "jwtrot:"
 	DefaultTimeout  = 200 * time.Millisecond
 	DefaultLocalTTL = 30 * time.Second
+	// DefaultCheckInterval is how often a Revoker checks the store for a
+	// loss of revocations besides the checks events trigger (a connection
+	// ending, a flush, a marker changing): the bound on noticing an
+	// eviction.
+	DefaultCheckInterval = time.Second
 	// ClockMargin is how long entries outlive the tokens they cover, so
 	// that a verifier whose clock is behind the server's by up to this
 	// much still finds them.
@@ -41,8 +47,22 @@ type Revoker struct {
 	log      *slog.Logger
 	warnings []string
 
+	waitN       int           // WithWaitReplicas: replicas a write waits for
+	waitTimeout time.Duration // and how long
+	policy      jwtrot.LossPolicy
+	onLoss      func(jwtrot.RevocationLoss)
+	interval    time.Duration
+	loss        lossState
+
+	stop      chan struct{}
+	stopped   sync.WaitGroup
 	closeOnce sync.Once
 }
+
+// ErrNotDurable: a revocation was applied on the primary but fewer replicas
+// than [WithWaitReplicas] asks acknowledged it within its timeout, so a
+// failover could lose it. The write is idempotent: retry it.
+var ErrNotDurable = errors.New("jwtrotredis: the revocation reached fewer replicas than WithWaitReplicas asks: it may not survive a failover; retry")
 
 var (
 	_ jwtrot.Revoker    = (*Revoker)(nil)
@@ -82,6 +102,33 @@ func WithServeStale(d time.Duration) Option {
 	return func(r *Revoker) { r.stale = &staleCache{maxAge: d} }
 }
 
+// WithWaitReplicas makes every revocation wait, after its write, until n
+// replicas of the primary acknowledged it (Redis's WAIT), for at most
+// timeout: RevokeSubject and RevokeID return nil only then, else an error
+// wrapping [ErrNotDurable] the caller can retry. Off by default (n = 0),
+// right for a single server. With it set to the number of replicas of each
+// primary, a failover is not counted as a loss (every replica held every
+// acknowledged revocation); without it, a failover is one (SPEC §12.3).
+func WithWaitReplicas(n int, timeout time.Duration) Option {
+	return func(r *Revoker) { r.waitN, r.waitTimeout = n, timeout }
+}
+
+// WithLossPolicy sets what the Revoker does with a token issued before a
+// loss of revocations it detected (default [jwtrot.RefuseAfterLoss]).
+func WithLossPolicy(p jwtrot.LossPolicy) Option { return func(r *Revoker) { r.policy = p } }
+
+// WithLossObserver sets a function called with every loss the Revoker
+// detects (besides its log line), for a metric or an alert: for example
+// the ObserveRevocationLoss method of package
+// github.com/jwtrot/jwtrot/extra/jwtrotprom's Observer. It must be quick.
+func WithLossObserver(f func(jwtrot.RevocationLoss)) Option {
+	return func(r *Revoker) { r.onLoss = f }
+}
+
+// WithCheckInterval sets how often the Revoker checks the store for a loss
+// besides the checks events trigger (default [DefaultCheckInterval]).
+func WithCheckInterval(d time.Duration) Option { return func(r *Revoker) { r.interval = d } }
+
 // WithLogger sets where start-up warnings go (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(r *Revoker) { r.log = l } }
 
@@ -97,7 +144,7 @@ func WithLogger(l *slog.Logger) Option { return func(r *Revoker) { r.log = l } }
 // than noeviction: an evicted revocation is forgotten) or persists nothing
 // (a restart forgets every revocation).
 func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, opts ...Option) (*Revoker, error) {
-	r := &Revoker{prefix: DefaultPrefix, maxAge: maxAge, timeout: DefaultTimeout, localTTL: DefaultLocalTTL, log: slog.Default()}
+	r := &Revoker{prefix: DefaultPrefix, maxAge: maxAge, timeout: DefaultTimeout, localTTL: DefaultLocalTTL, log: slog.Default(), interval: DefaultCheckInterval}
 	for _, o := range opts {
 		o(r)
 	}
@@ -114,7 +161,14 @@ func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, op
 		return nil, fmt.Errorf("jwtrotredis: local TTL %v is not positive", r.localTTL)
 	case r.stale != nil && r.stale.maxAge <= 0:
 		return nil, fmt.Errorf("jwtrotredis: serve-stale duration %v is not positive", r.stale.maxAge)
+	case r.waitN < 0 || r.waitN > 0 && r.waitTimeout <= 0:
+		return nil, fmt.Errorf("jwtrotredis: WithWaitReplicas(%d, %v): give a replica count of 0 or more and, with replicas, a positive timeout", r.waitN, r.waitTimeout)
+	case !r.policy.Valid():
+		return nil, fmt.Errorf("jwtrotredis: unknown loss policy %d: use jwtrot.RefuseAfterLoss or jwtrot.AcceptAfterLoss", int(r.policy))
+	case r.interval <= 0:
+		return nil, fmt.Errorf("jwtrotredis: check interval %v is not positive", r.interval)
 	}
+	r.loss.nodes, r.loss.tags, r.loss.replids = map[string]nodeState{}, map[string]string{}, map[string]bool{}
 	r.local = &localCache{prefix: r.prefix, ttl: r.localTTL, max: DefaultLocalEntries}
 	if r.stale != nil {
 		r.local.onDrop = r.stale.dropped
@@ -122,7 +176,7 @@ func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, op
 	if opt.OnInvalidations != nil {
 		return nil, errors.New("jwtrotredis: the rueidis.ClientOption sets OnInvalidations, which the Revoker needs for its own cache; leave it unset")
 	}
-	opt.OnInvalidations = r.local.invalidate
+	opt.OnInvalidations = r.invalidate
 	if opt.Dialer.Timeout == 0 {
 		opt.Dialer.Timeout = r.timeout
 	}
@@ -138,7 +192,36 @@ func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, op
 	for _, w := range r.warnings {
 		r.log.Warn("jwtrotredis: " + w)
 	}
+	// The first check: the markers, and any loss already recorded. If it
+	// fails, the first verification runs it.
+	r.needCheck()
+	cctx, cancel := context.WithTimeout(ctx, r.timeout+time.Second)
+	r.check(cctx, true)
+	cancel()
+	r.stop = make(chan struct{})
+	r.stopped.Add(1)
+	go func() {
+		defer r.stopped.Done()
+		r.run(r.interval, r.stop)
+	}()
 	return r, nil
+}
+
+// invalidate follows rueidis's invalidations: the local cache's, and a
+// check of the store when the connection ended or the server flushed (nil)
+// or an epoch marker changed.
+func (r *Revoker) invalidate(keys []rueidis.RedisMessage) {
+	if keys == nil {
+		r.needCheck()
+	} else {
+		for _, m := range keys {
+			if s, err := m.ToString(); err == nil && r.isMarker(s) {
+				r.needCheck()
+				break
+			}
+		}
+	}
+	r.local.invalidate(keys)
 }
 
 // Warnings returns the problems New found in the server's settings.
@@ -147,7 +230,11 @@ func (r *Revoker) Warnings() []string { return append([]string(nil), r.warnings.
 // Close closes the connections and stops every goroutine the Revoker
 // started. Checks made after Close fail.
 func (r *Revoker) Close() error {
-	r.closeOnce.Do(r.client.Close)
+	r.closeOnce.Do(func() {
+		close(r.stop)
+		r.stopped.Wait()
+		r.client.Close()
+	})
 	return nil
 }
 
@@ -166,7 +253,17 @@ func (r *Revoker) checkServer(ctx context.Context) []string {
 			out = append(out, fmt.Sprintf("%s has maxmemory-policy %s: under memory pressure it may evict revocations, which are then forgotten; set maxmemory-policy noeviction", addr, p))
 		}
 		if conf["save"] == "" && conf["appendonly"] == "no" {
-			out = append(out, addr+" persists nothing (no save points, appendonly no): a restart forgets every revocation; enable appendonly or save points")
+			out = append(out, addr+" persists nothing (no save points, appendonly no): a restart forgets every revocation (detected: tokens issued before it are refused); enable appendonly or save points")
+		}
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Second)
+		info, err := node.Do(ctx, node.B().Info().Section("replication").Build()).ToString()
+		cancel()
+		if err != nil {
+			continue
+		}
+		repl := parseInfo(info)
+		if n, _ := strconv.Atoi(repl["connected_slaves"]); repl["role"] == "master" && n > r.waitN {
+			out = append(out, fmt.Sprintf("%s has %d replicas and writes wait for %d (WithWaitReplicas): a failover may lose revocations, and is treated as a loss; set WithWaitReplicas(%d, timeout)", addr, n, r.waitN, n))
 		}
 	}
 	return out

@@ -55,13 +55,23 @@ func (staleError) Error() string {
 }
 
 // staleAnswer answers a check Redis failed from the last known state.
-func (r *Revoker) staleAnswer(keys []localKey, t jwtrot.TokenInfo) (bool, error) {
+func (r *Revoker) staleAnswer(t jwtrot.TokenInfo) (bool, error) {
+	var keys [2]localKey
+	n := 0
+	if t.Subject != "" {
+		keys[n] = localKey{kindSubject, t.Subject}
+		n++
+	}
+	if t.ID != "" {
+		keys[n] = localKey{kindID, t.ID}
+		n++
+	}
 	var values [2]entry
-	if !r.stale.lookup(keys, values[:len(keys)]) {
+	if !r.stale.lookup(keys[:n], values[:n]) {
 		return false, staleError{}
 	}
 	if t.Subject == "" {
-		return answer(entry{}, values[0], t)
+		return r.decide(entry{}, values[0], t)
 	}
-	return answer(values[0], values[1], t)
+	return r.decide(values[0], values[1], t)
 }

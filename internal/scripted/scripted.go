@@ -125,6 +125,11 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lost, err := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"), jwtrot.WithObserver(record),
+		jwtrot.WithRevoker(revokerFunc(func(context.Context, jwtrot.TokenInfo) (bool, error) { return false, jwtrot.ErrRevocationsLost })))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	key := func(at time.Time) *rotation.Key {
 		k, err := d.KeyAt("main", at)
@@ -190,9 +195,10 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 	expect("wrong_issuer", a, craft(cur, "", `{"iss":"evil","aud":"api","exp":`+strconv.FormatInt(now()+60, 10)+`,"iat":`+strconv.FormatInt(now(), 10)+`}`), nil, "wrong_issuer")
 	expect("wrong_audience", a, craft(cur, "", `{"iss":"auth","aud":"web","exp":`+strconv.FormatInt(now()+60, 10)+`,"iat":`+strconv.FormatInt(now(), 10)+`}`), nil, "wrong_audience")
 	revoked := sign(jwt.RegisteredClaims{Subject: "bob", ID: "revoked-1"})
-	list.RevokeID("revoked-1", clk.Now().Add(time.Hour))
+	list.RevokeID(context.Background(), "revoked-1", clk.Now().Add(time.Hour))
 	expect("revoked", a, revoked, nil, "revoked")
 	expect("revocation_check_failed", failing, tok, nil, "revocation_check_failed")
+	expect("revocations_lost", lost, tok, nil, "revocations_lost")
 	expect("invalid_claims", a, sign(jwt.RegisteredClaims{Subject: "carol"}), (*jwt.RegisteredClaims)(nil), "invalid_claims")
 	once := sign(jwt.MapClaims{jwtrot.UsesClaim: 1, "sub": "dave"})
 	expect("one use", a, once, nil, "")

@@ -24,8 +24,11 @@
 //
 //   - a fresh store revokes nothing, with or without sub and jti;
 //   - RevokeID refuses exactly that jti, RevokeSubject exactly the
-//     subject's tokens issued in an earlier second, and an older instant
-//     never lowers a later one;
+//     subject's tokens issued before the instant, to the nanosecond, with
+//     a whole-second issue instant counting from the start of its second
+//     (SPEC §12.2), and an older instant never lowers a later one;
+//   - behind Authorities, the same-second case: sign, log out everywhere,
+//     verify (refused), sign again, verify (accepted), twenty times;
 //   - subjects and jtis are separate name spaces, and odd names (":",
 //     hash-tag braces, NUL, non-ASCII, 600 bytes) do not collide;
 //   - concurrent reads and writes (run it with -race);
@@ -34,7 +37,12 @@
 //   - if the store is a UseCounter: a token with a cap of N is accepted
 //     exactly N times, also when many goroutines on every instance race on
 //     it; a token refused for another reason (bad signature, revoked)
-//     consumes no use; a used-up token is refused with [jwtrot.ErrUsedUp].
+//     consumes no use; a used-up token is refused with [jwtrot.ErrUsedUp];
+//   - if [Config.Lose] is set: after the state is lost, no instance
+//     accepts a token issued before the loss (each is refused with
+//     [jwtrot.ErrRevocationsLost] or [jwtrot.ErrRevoked]), and a token
+//     issued after the instances noticed is accepted at once (SPEC §12.3).
 //
-// [ListStore] adapts a [jwtrot.RevocationList] to a Store.
+// [ListStore] gives a [jwtrot.RevocationList] as a Store, [ListLose] its
+// Config.Lose.
 package revokertest

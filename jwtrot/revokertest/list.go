@@ -1,29 +1,17 @@
 package revokertest
 
 import (
-	"context"
+	"testing"
 	"time"
 
 	"github.com/jwtrot/jwtrot/jwtrot"
 )
 
-// ListStore adapts l to a [Store]: its writes take a context and return an
-// error, which is always nil.
-func ListStore(l *jwtrot.RevocationList) Store { return listStore{l} }
+// ListStore returns l as a [Store]: a [jwtrot.RevocationList] has the
+// suite's writes itself. Pair it with [ListLose] as [Config.Lose].
+func ListStore(l *jwtrot.RevocationList) Store { return l }
 
-type listStore struct{ *jwtrot.RevocationList }
-
-var (
-	_ Store             = listStore{}
-	_ jwtrot.UseCounter = listStore{}
-)
-
-func (s listStore) RevokeSubject(_ context.Context, subject string, notBefore time.Time) error {
-	s.RevocationList.RevokeSubject(subject, notBefore)
-	return nil
-}
-
-func (s listStore) RevokeID(_ context.Context, id string, expires time.Time) error {
-	s.RevocationList.RevokeID(id, expires)
-	return nil
-}
+// ListLose is the [Config.Lose] of a [ListStore]: it makes the list forget
+// everything at this instant, as a restart would, with
+// [jwtrot.RevocationList.Forget].
+func ListLose(_ *testing.T, s Store) { s.(*jwtrot.RevocationList).Forget(time.Now()) }

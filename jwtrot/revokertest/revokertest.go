@@ -20,9 +20,9 @@ import (
 // it. It may also be a [jwtrot.UseCounter]; the suite then checks that too.
 type Store interface {
 	jwtrot.Revoker
-	// RevokeSubject revokes every token of subject whose iat, in whole
-	// seconds, is before notBefore truncated to the second. It never
-	// lowers a later instant already recorded.
+	// RevokeSubject revokes every token of subject whose issue instant
+	// (TokenInfo.IssuedAt) is before notBefore, compared to the nanosecond
+	// (SPEC §12.2). It never lowers a later instant already recorded.
 	RevokeSubject(ctx context.Context, subject string, notBefore time.Time) error
 	// RevokeID revokes the token whose jti is id until expires, its exp.
 	RevokeID(ctx context.Context, id string, expires time.Time) error
@@ -43,6 +43,14 @@ type Config struct {
 	// instance, the writer included: the trip of a cache invalidation.
 	// 0 means at once.
 	Propagation time.Duration
+	// Lose, if set, makes the state behind s lose every revocation and
+	// use count, as a restart without persistence or a flush would. The
+	// suite then checks loss detection (SPEC §12.3): no instance accepts a
+	// revoked token, even once; within Propagation every instance refuses
+	// every token issued before the loss (jwtrot.ErrRevocationsLost, or
+	// ErrRevoked); tokens issued after that are accepted. The stores
+	// must use the default policy, [jwtrot.RefuseAfterLoss].
+	Lose func(t *testing.T, s Store)
 }
 
 // Test checks that the stores cfg makes behave as jwtrot expects of a
@@ -58,12 +66,14 @@ func Test(t *testing.T, cfg Config) {
 	t.Run("RevokeID", s.revokeID)
 	t.Run("RevokeSubject", s.revokeSubject)
 	t.Run("SubjectNotBeforeIsMonotonic", s.monotonic)
+	t.Run("SameSecond", s.sameSecond)
 	t.Run("NamesDoNotCollide", s.namesDoNotCollide)
 	t.Run("ConcurrentReadsAndWrites", s.concurrent)
 	t.Run("Authority", s.authority)
 	t.Run("UseCounter", s.useCounter)
 	t.Run("UseCounterRace", s.useCounterRace)
 	t.Run("AuthorityUses", s.authorityUses)
+	t.Run("Loss", s.loss)
 }
 
 type suite struct{ cfg Config }
@@ -93,9 +103,9 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// info returns the TokenInfo of a token of subject issued at iat.
+// info returns the TokenInfo of a token of subject issued at iat (to the
+// nanosecond: truncate it for a token with no sub-second issue instant).
 func info(subject, id string, iat time.Time) jwtrot.TokenInfo {
-	iat = iat.Truncate(time.Second)
 	return jwtrot.TokenInfo{Subject: subject, ID: id, IssuedAt: iat, Expires: iat.Add(time.Hour)}
 }
 
@@ -156,26 +166,41 @@ func (s *suite) revokeID(t *testing.T) {
 func (s *suite) revokeSubject(t *testing.T) {
 	stores := s.instances(t)
 	sub := random("sub-")
-	nb := time.Now().Truncate(time.Second)
-	before, same, after := info(sub, random("jti-"), nb.Add(-time.Second)), info(sub, random("jti-"), nb), info(sub, random("jti-"), nb.Add(time.Second))
-	s.expect(t, stores, before, false, "before RevokeSubject")
-	s.expect(t, stores, same, false, "before RevokeSubject")
-	// A sub-second instant counts as its whole second.
-	if err := stores[0].RevokeSubject(ctx(t), sub, nb.Add(700*time.Millisecond)); err != nil {
+	// An instant with a sub-second part, 0.3 s into its second.
+	sec := time.Now().Truncate(time.Second)
+	nb := sec.Add(300*time.Millisecond + 123)
+	before, at, after := info(sub, random("jti-"), nb.Add(-time.Nanosecond)), info(sub, random("jti-"), nb), info(sub, random("jti-"), nb.Add(time.Nanosecond))
+	whole, next := info(sub, random("jti-"), sec), info(sub, random("jti-"), sec.Add(time.Second))
+	for _, ti := range []jwtrot.TokenInfo{before, at, after, whole, next} {
+		s.expect(t, stores, ti, false, "before RevokeSubject")
+	}
+	if err := stores[0].RevokeSubject(ctx(t), sub, nb); err != nil {
 		t.Fatalf("RevokeSubject: %v", err)
 	}
-	s.expect(t, stores, before, true, "a token issued the second before")
+	s.expect(t, stores, before, true, "a token issued a nanosecond before")
 	s.expect(t, stores, info(sub, "", nb.Add(-30*time.Minute)), true, "an older token without jti")
-	s.expect(t, stores, same, false, "a token issued in the same second")
-	s.expect(t, stores, after, false, "a token issued after")
+	s.expect(t, stores, at, false, "a token issued at the instant")
+	s.expect(t, stores, after, false, "a token issued a nanosecond after")
+	// A whole-second issue instant counts from the start of its second:
+	// in the revocation's own second it is refused (SPEC §12.2).
+	s.expect(t, stores, whole, true, "a whole-second token of the revocation's second")
+	s.expect(t, stores, next, false, "a whole-second token of the next second")
 	s.expect(t, stores, info(random("sub-"), random("jti-"), nb.Add(-time.Second)), false, "another subject's token")
 	s.expect(t, stores, info("", random("jti-"), nb.Add(-time.Second)), false, "a token without subject")
+
+	// A revocation on a whole second refuses nothing of that second.
+	sub2 := random("sub-")
+	if err := stores[0].RevokeSubject(ctx(t), sub2, sec); err != nil {
+		t.Fatalf("RevokeSubject: %v", err)
+	}
+	s.expect(t, stores, info(sub2, "", sec.Add(-time.Nanosecond)), true, "a token issued a nanosecond before a whole second")
+	s.expect(t, stores, info(sub2, "", sec), false, "a whole-second token of a whole-second revocation")
 }
 
 func (s *suite) monotonic(t *testing.T) {
 	stores := s.instances(t)
 	sub := random("sub-")
-	t2 := time.Now().Truncate(time.Second)
+	t2 := time.Now()
 	t1 := t2.Add(-10 * time.Second)
 	between := info(sub, random("jti-"), t2.Add(-5*time.Second))
 	if err := stores[0].RevokeSubject(ctx(t), sub, t1); err != nil {
@@ -195,6 +220,115 @@ func (s *suite) monotonic(t *testing.T) {
 	s.settle()
 	s.expect(t, stores, between, true, "after an older instant was written")
 	s.expect(t, stores, info(sub, "", t2), false, "a token issued at the raised instant")
+	// Instants a nanosecond apart are told apart.
+	if err := stores[0].RevokeSubject(ctx(t), sub, t2.Add(time.Nanosecond)); err != nil {
+		t.Fatalf("RevokeSubject: %v", err)
+	}
+	s.expect(t, stores, info(sub, "", t2), true, "a token issued a nanosecond before the raised instant")
+	s.expect(t, stores, info(sub, "", t2.Add(time.Nanosecond)), false, "a token issued at it")
+}
+
+// sameSecond: through Authorities, sign, log out everywhere at once,
+// verify (refused); sign again, verify (accepted); over and over, each
+// round within one second.
+func (s *suite) sameSecond(t *testing.T) {
+	stores := s.instances(t)
+	auths := authorities(t, stores)
+	const rounds = 20
+	for i := range rounds {
+		sub := random("sub-")
+		old, err := auths[i%len(auths)].Sign(jwt.RegisteredClaims{Subject: sub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stores[(i+1)%len(stores)].RevokeSubject(ctx(t), sub, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		s.expectRefused(t, auths, old, jwtrot.ErrRevoked)
+		fresh, err := auths[(i+2)%len(auths)].Sign(jwt.RegisteredClaims{Subject: sub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, a := range auths {
+			if _, err := a.Verify(ctx(t), fresh, nil); err != nil {
+				t.Fatalf("round %d: instance %d: a token signed after the log-out: %v", i, j, err)
+			}
+		}
+	}
+}
+
+// loss: the state behind the stores is lost; revoked tokens are never
+// accepted, every token issued before the loss is refused everywhere
+// within the propagation time, and tokens issued after that are accepted.
+func (s *suite) loss(t *testing.T) {
+	if s.cfg.Lose == nil {
+		t.Skip("Config.Lose is not set")
+	}
+	stores := s.instances(t)
+	auths := authorities(t, stores)
+	sub, victim := random("sub-"), random("sub-")
+	good, _ := auths[0].Sign(jwt.RegisteredClaims{Subject: sub})
+	byID, _ := auths[0].Sign(jwt.RegisteredClaims{Subject: sub})
+	bySub, _ := auths[0].Sign(jwt.RegisteredClaims{Subject: victim})
+	var rc jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(byID, &rc); err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[0].RevokeID(ctx(t), rc.ID, rc.ExpiresAt.Time); err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[0].RevokeSubject(ctx(t), victim, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.expectRefused(t, auths, byID, jwtrot.ErrRevoked)
+	s.expectRefused(t, auths, bySub, jwtrot.ErrRevoked)
+	for _, a := range auths {
+		if _, err := a.Verify(ctx(t), good, nil); err != nil {
+			t.Fatalf("before the loss: %v", err)
+		}
+	}
+
+	lost := time.Now()
+	s.cfg.Lose(t, stores[0])
+	// No instance ever accepts a revoked token; within the propagation
+	// time (an answer cached before the loss is still true until the
+	// store's notice arrives), every one refuses the tokens issued before.
+	for _, tok := range []string{byID, bySub} {
+		s.expectLost(t, auths, tok)
+	}
+	s.expectRefused(t, auths, good, jwtrot.ErrRevocationsLost)
+	for _, tok := range []string{byID, bySub} {
+		s.expectLost(t, auths, tok)
+	}
+	fresh, err := auths[1%len(auths)].Sign(jwt.RegisteredClaims{Subject: victim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range auths {
+		if _, err := a.Verify(ctx(t), fresh, nil); err != nil {
+			t.Fatalf("instance %d: a token issued after the loss was noticed: %v", i, err)
+		}
+	}
+	s.settle()
+	for _, tok := range []string{good, byID, bySub} {
+		s.expectLost(t, auths, tok)
+	}
+	// No revocation can name a token with neither sub nor jti: no lost
+	// one covers it.
+	s.expect(t, stores, info("", "", lost.Add(-time.Minute)), false, "a token with neither sub nor jti, issued before the loss")
+}
+
+// expectLost checks that every instance refuses tok as revoked or as
+// possibly covered by a lost revocation, at once: accepting it even once
+// after the loss is a failure.
+func (s *suite) expectLost(t *testing.T, auths []*jwtrot.Authority, tok string) {
+	t.Helper()
+	for i, a := range auths {
+		_, err := a.Verify(ctx(t), tok, nil)
+		if !errors.Is(err, jwtrot.ErrRevocationsLost) && !errors.Is(err, jwtrot.ErrRevoked) {
+			t.Fatalf("instance %d: a token issued before the loss: %v, want ErrRevocationsLost", i, err)
+		}
+	}
 }
 
 // namesDoNotCollide: subjects and jtis are separate name spaces, and odd

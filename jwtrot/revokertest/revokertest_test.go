@@ -21,5 +21,6 @@ func TestRevocationList(t *testing.T) {
 		New: func(*testing.T) revokertest.Store {
 			return revokertest.ListStore(jwtrot.NewRevocationList(time.Hour, systemClock{}))
 		},
+		Lose: revokertest.ListLose,
 	})
 }
