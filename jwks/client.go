@@ -37,7 +37,7 @@ type options struct {
 	leadSet  bool
 }
 
-// WithPurpose sets the purpose label a [jwtrot.Outcome] reports for the
+// WithPurpose sets the purpose label a [github.com/jwtrot/jwtrot/jwtrot.Outcome] reports for the
 // keys (default rotation.DefaultPurpose). A JWKS is of one purpose: the
 // issuer's Deriver's.
 func WithPurpose(p string) Option { return func(o *options) { o.purpose = p } }
@@ -100,7 +100,7 @@ type FetchEvent struct {
 	Err error
 }
 
-// A Client is a [jwtrot.KeySource] that reads a JWKS URL, knowing the window
+// A Client is a [github.com/jwtrot/jwtrot/jwtrot.KeySource] that reads a JWKS URL, knowing the window
 // schedule: it fetches the document when it starts and once a window ahead
 // of the next window's start, so tokens rarely wait; a token naming an
 // acceptable window whose key it lacks triggers one fetch that every

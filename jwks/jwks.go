@@ -6,7 +6,7 @@
 // The issuer serves its keys with [NewHandler] (or exports them with
 // [Export] for a horizon of windows, to a file its verifiers read with
 // [Parse]: then they need no network at all). A verifier builds a
-// [jwtrot.Verifier] over a [Set] (a fixed document) or a [Client] (a JWKS
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] over a [Set] (a fixed document) or a [Client] (a JWKS
 // URL it polls once a window, knowing the window schedule).
 //
 // SPEC.md §10 states the document and the handler's rules.
@@ -70,8 +70,8 @@ func Marshal(keys []*rotation.PublicKey) []byte {
 	return append(b, "]}"...)
 }
 
-// A Set is a fixed set of window public keys: a [jwtrot.KeySource] for a
-// [jwtrot.Verifier] that needs no network. It is immutable and safe for
+// A Set is a fixed set of window public keys: a [github.com/jwtrot/jwtrot/jwtrot.KeySource] for a
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] that needs no network. It is immutable and safe for
 // concurrent use.
 type Set struct {
 	sched   *rotation.Schedule
