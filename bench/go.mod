@@ -1,12 +1,12 @@
 module github.com/jwtrot/jwtrot/bench
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtrot/jwtrot v0.0.0
+	github.com/jwtrot/jwtrot v0.1.0
 	github.com/lestrrat-go/jwx/v3 v3.3.0
 	golang.org/x/oauth2 v0.38.0
 )
@@ -27,5 +27,3 @@ require (
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
-
-replace github.com/jwtrot/jwtrot => ../

@@ -1,5 +1,5 @@
-// Package jwtrot signs and verifies JWTs with HMAC keys that rotate every
-// time window, with no coordination between the services that share them.
+// Package jwtrot signs and verifies JWTs with keys (HMAC, or Ed25519 key
+// pairs) that rotate every time window, with no coordination between the services that share them.
 //
 // Every instance holds the same root secret. The key of each window is
 // derived from it (package [rotation]), so every instance computes the same

@@ -63,7 +63,7 @@ func craft(header, payload string, key *rotation.Key) string {
 	if key == nil {
 		return input + "." + enc.EncodeToString(make([]byte, 32))
 	}
-	return input + "." + enc.EncodeToString(key.AppendMAC(nil, []byte(input)))
+	return input + "." + enc.EncodeToString(key.AppendSignature(nil, []byte(input)))
 }
 
 // canonical returns jwtrot's header for key.

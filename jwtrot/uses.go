@@ -32,7 +32,7 @@ const MaxUses = 1_000_000
 //
 // [RevocationList] is one for a single process; a fleet needs a shared
 // store (package github.com/jwtrot/jwtrot/extra/jwtrotredis is one on
-// Redis). Package [github.com/jwtrot/jwtrot/revokertest] checks an
+// Redis). Package [github.com/jwtrot/jwtrot/jwtrot/revokertest] checks an
 // implementation.
 type UseCounter interface {
 	ConsumeUse(ctx context.Context, t TokenInfo) (bool, error)

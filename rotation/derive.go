@@ -36,7 +36,7 @@ func DeriveKey(root *Root, alg Algorithm, purpose string, length time.Duration, 
 // Info returns the HKDF info string for one window key:
 //
 //	u16(len(Label))   || Label      ("jwtrot/v1 window key")
-//	u16(len(alg))     || alg        ("HS256", "HS384" or "HS512")
+//	u16(len(alg))     || alg        ("HS256", "HS384", "HS512" or "EdDSA")
 //	u16(len(purpose)) || purpose    (1 to 64 bytes of printable ASCII)
 //	u64(window length in seconds)
 //	i64(window index)               (two's complement)

@@ -136,7 +136,8 @@ func WithWindow(d time.Duration) Option {
 	return func(dr *Deriver) { dr.sched.length = d }
 }
 
-// WithAlgorithm sets the HMAC algorithm (default [HS256]).
+// WithAlgorithm sets the algorithm of the keys (default [HS256]): [HS256],
+// [HS384] or [HS512] for HMAC keys, [EdDSA] for Ed25519 key pairs.
 func WithAlgorithm(a Algorithm) Option { return func(d *Deriver) { d.alg = a } }
 
 // WithPurpose sets the purpose label (default [DefaultPurpose]). Different
@@ -233,7 +234,7 @@ func newRootSet(roots []*Root, ring *Keyring, old *rootSet) *rootSet {
 	return s
 }
 
-// Algorithm returns the HMAC algorithm of the keys.
+// Algorithm returns the algorithm of the keys: an HMAC one or [EdDSA].
 func (d *Deriver) Algorithm() Algorithm { return d.alg }
 
 // Purpose returns the purpose label.

@@ -1,5 +1,5 @@
-// Package rotation derives the HMAC key of every time window from a long-lived
-// root secret, so that every instance of a service computes the same key at
+// Package rotation derives the key of every time window (an HMAC key, or an
+// Ed25519 key pair) from a long-lived root secret, so that every instance of a service computes the same key at
 // the same time without talking to any other.
 //
 // # Roots, windows and keys

@@ -76,6 +76,8 @@ func (k *Key) AppendSignature(dst, msg []byte) []byte {
 
 // AppendMAC is [Key.AppendSignature], under the name it had when every key
 // was an HMAC key.
+//
+// Deprecated: use AppendSignature.
 func (k *Key) AppendMAC(dst, msg []byte) []byte { return k.AppendSignature(dst, msg) }
 
 func (k *Key) appendHMAC(dst, msg []byte) []byte {

@@ -5,7 +5,7 @@ go 1.25.0
 require (
 	github.com/benbjohnson/clock v1.3.5
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtrot/jwtrot v0.0.0
+	github.com/jwtrot/jwtrot v0.1.0
 	github.com/prometheus/client_golang v1.23.2
 	github.com/prometheus/client_model v0.6.3
 	github.com/redis/rueidis v1.0.79
@@ -23,14 +23,8 @@ require (
 )
 
 require (
-	github.com/jwtrot/jwtrot/extra/jwtrotprom v0.0.0
-	github.com/jwtrot/jwtrot/extra/jwtrotredis v0.0.0
+	github.com/jwtrot/jwtrot/extra/jwtrotprom v0.1.0
+	github.com/jwtrot/jwtrot/extra/jwtrotredis v0.1.0
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )
-
-replace github.com/jwtrot/jwtrot => ../..
-
-replace github.com/jwtrot/jwtrot/extra/jwtrotprom => ../../extra/jwtrotprom
-
-replace github.com/jwtrot/jwtrot/extra/jwtrotredis => ../../extra/jwtrotredis

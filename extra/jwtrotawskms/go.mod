@@ -2,8 +2,6 @@ module github.com/jwtrot/jwtrot/extra/jwtrotawskms
 
 go 1.24.0
 
-replace github.com/jwtrot/jwtrot => ../..
-
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/config v1.33.21
@@ -12,7 +10,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/benbjohnson/clock v1.3.5
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtrot/jwtrot v0.0.0-00010101000000-000000000000
+	github.com/jwtrot/jwtrot v0.1.0
 )
 
 require (

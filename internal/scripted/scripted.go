@@ -144,7 +144,7 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 			header = jwtrot.Header(k.Algorithm(), k.ID())
 		}
 		in := b64(header) + "." + b64(payload)
-		return in + "." + base64.RawURLEncoding.EncodeToString(k.AppendMAC(nil, []byte(in)))
+		return in + "." + base64.RawURLEncoding.EncodeToString(k.AppendSignature(nil, []byte(in)))
 	}
 	claims := func(extra string) string {
 		return `{"iss":"auth","aud":"api","exp":` + strconv.FormatInt(now()+600, 10) + `,"iat":` + strconv.FormatInt(now(), 10) + extra + `}`
