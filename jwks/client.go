@@ -36,8 +36,8 @@ const (
 // ErrNotReady is the cause of the refusals of a [Client] that has no usable
 // document yet: its issuer has not been reached, or the documents it
 // answered were refused ([FetchEvent.Err] and the log say why). Key and
-// Fetch wrap it with rotation.ErrKeyUnavailable, so a [jwtrot.Verifier]
-// refuses with the reason "key unavailable" and, behind [httpauth], a 503.
+// Fetch wrap it with rotation.ErrKeyUnavailable, so a [github.com/jwtrot/jwtrot/jwtrot.Verifier]
+// refuses with the reason "key unavailable" and, behind [github.com/jwtrot/jwtrot/httpauth], a 503.
 var ErrNotReady = errors.New("jwks: the Client has no usable JWKS document yet")
 
 // A FetchEvent is what an observer learns of one fetch of one URL.
@@ -78,7 +78,7 @@ type FetchEvent struct {
 	Err error
 }
 
-// A Client is a [jwtrot.KeySource] that reads one or more JWKS URLs
+// A Client is a [github.com/jwtrot/jwtrot/jwtrot.KeySource] that reads one or more JWKS URLs
 // ([WithURL]). The document states the window schedule and the rest of the
 // fleet (SPEC §10), so the URL is all a verifier needs; [WithSchedule] sets
 // the schedule locally for an issuer that publishes none.
@@ -684,7 +684,7 @@ func (c *Client) Algorithm() rotation.Algorithm { return rotation.EdDSA }
 
 // Schedule returns the window schedule once the Client is ready (the one
 // set with [WithSchedule], else the issuer's published one), nil before:
-// a [jwtrot.Verifier] refuses tokens as not ready until then, and then
+// a [github.com/jwtrot/jwtrot/jwtrot.Verifier] refuses tokens as not ready until then, and then
 // reads [Client.Fleet].
 func (c *Client) Schedule() *rotation.Schedule {
 	if v := c.view.Load(); v != nil {
@@ -695,7 +695,7 @@ func (c *Client) Schedule() *rotation.Schedule {
 
 // Fleet returns the fleet the issuer publishes (SPEC §10), and false before
 // the Client is ready or if its documents publish none. A
-// [jwtrot.Verifier] takes the maximum age and issuer from it.
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] takes the maximum age and issuer from it.
 func (c *Client) Fleet() (rotation.Fleet, bool) {
 	if v := c.view.Load(); v != nil {
 		return v.set.Fleet()

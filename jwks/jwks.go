@@ -13,7 +13,7 @@
 //
 // # Verifying
 //
-// A verifier builds a [jwtrot.Verifier] over a [Set] (a fixed document) or
+// A verifier builds a [github.com/jwtrot/jwtrot/jwtrot.Verifier] over a [Set] (a fixed document) or
 // a [Client] (one or more JWKS URLs it polls). Given a document that states
 // its fleet, neither needs more than the document or the URL: the schedule
 // comes from it, and a local [WithSchedule] or [WithPurpose] that differs
@@ -94,8 +94,8 @@ func Marshal(keys []*rotation.PublicKey) []byte {
 	return append(b, "]}"...)
 }
 
-// A Set is a fixed set of window public keys: a [jwtrot.KeySource] for a
-// [jwtrot.Verifier] that needs no network. It is immutable and safe for
+// A Set is a fixed set of window public keys: a [github.com/jwtrot/jwtrot/jwtrot.KeySource] for a
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] that needs no network. It is immutable and safe for
 // concurrent use.
 type Set struct {
 	sched    *rotation.Schedule

@@ -34,7 +34,7 @@ type options struct {
 
 // WithPurpose sets the purpose of the keys (default: the purpose the
 // document publishes, else rotation.DefaultPurpose), which a
-// [jwtrot.Outcome] reports. A JWKS is of one purpose, the issuer's
+// [github.com/jwtrot/jwtrot/jwtrot.Outcome] reports. A JWKS is of one purpose, the issuer's
 // Deriver's: a document that publishes another one is refused.
 func WithPurpose(p string) Option { return func(o *options) { o.purpose, o.purposeSet = p, true } }
 

@@ -127,7 +127,7 @@ func (l *RevocationList) RevokeID(_ context.Context, id string, expires time.Tim
 // jti, which no revocation can name, is not concerned. It is what a process that
 // replaces a list it lost (a restart, a restore from an old snapshot)
 // calls to fail safe, and what the conformance suite
-// (package [github.com/jwtrot/jwtrot/revokertest]) uses to hold every
+// (package [github.com/jwtrot/jwtrot/jwtrot/revokertest]) uses to hold every
 // store to the same semantics.
 func (l *RevocationList) Forget(at time.Time) {
 	l.mu.Lock()
