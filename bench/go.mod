@@ -1,6 +1,6 @@
 module github.com/jwtrot/jwtrot/bench
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1
