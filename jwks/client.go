@@ -35,7 +35,7 @@ const (
 
 // ErrNotReady is the cause of the refusals of a [Client] that has no usable
 // document yet: its issuer has not been reached, or the documents it
-// answered were refused ([FetchEvent.Err] and the log say why). Key and
+// answered were refused (FetchEvent.Err and the log say why). Key and
 // Fetch wrap it with rotation.ErrKeyUnavailable, so a [github.com/jwtrot/jwtrot/jwtrot.Verifier]
 // refuses with the reason "key unavailable" and, behind [github.com/jwtrot/jwtrot/httpauth], a 503.
 var ErrNotReady = errors.New("jwks: the Client has no usable JWKS document yet")

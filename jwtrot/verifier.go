@@ -17,7 +17,7 @@ import (
 // JWKS document or a JWKS URL (package github.com/jwtrot/jwtrot/jwks).
 //
 // A Verifier cannot re-sign: a token of the previous window is accepted
-// with [Result.Position] [rotation.Previous] and no re-signed token; the
+// with Result.Position [rotation.Previous] and no re-signed token; the
 // issuer's refresh handler (package httpauth) re-signs it.
 //
 // A Verifier is safe for concurrent use.
@@ -51,7 +51,7 @@ func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
 
 // Verify checks token as [Authority.Verify] does, with the same rules,
 // reasons and claims types, except that a previous-window token is not
-// re-signed ([Result.Resigned] is always "").
+// re-signed (Result.Resigned is always "").
 func (v *Verifier) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
 	return v.p.run(ctx, token, claims, false)
 }

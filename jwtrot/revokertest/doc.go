@@ -15,10 +15,10 @@
 //		})
 //	}
 //
-// [Config.Peer] opens a second instance over the same state, as another
+// Config.Peer opens a second instance over the same state, as another
 // process of a fleet would; with it the suite checks that revocations made
 // through one instance are seen by the others within
-// [Config.Propagation], and races N-use tokens across instances.
+// Config.Propagation, and races N-use tokens across instances.
 //
 // # What it checks
 //
@@ -38,7 +38,7 @@
 //     exactly N times, also when many goroutines on every instance race on
 //     it; a token refused for another reason (bad signature, revoked)
 //     consumes no use; a used-up token is refused with [jwtrot.ErrUsedUp];
-//   - if [Config.Lose] is set: after the state is lost, no instance
+//   - if Config.Lose is set: after the state is lost, no instance
 //     accepts a token issued before the loss (each is refused with
 //     [jwtrot.ErrRevocationsLost] or [jwtrot.ErrRevoked]), and a token
 //     issued after the instances noticed is accepted at once (SPEC §12.3).
