@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/redis/rueidis"
 )
 
@@ -90,7 +91,7 @@ func (c *localCache) clear() {
 
 // invalidate follows one invalidation push: the keys that changed, or nil
 // when the connection ended or the server flushed.
-func (c *localCache) invalidate(keys []rueidis.RedisMessage) {
+func (c *localCache) invalidate(keys []rueidis.RedisMessage, own *ownWrites) {
 	c.epoch.Add(1)
 	if keys == nil {
 		if c.onDrop != nil {
@@ -111,6 +112,7 @@ func (c *localCache) invalidate(keys []rueidis.RedisMessage) {
 		}
 		if k, ok := c.parseKey(s); ok {
 			c.m.Delete(k)
+			own.remove(k)
 		}
 	}
 }
@@ -127,4 +129,79 @@ func (c *localCache) parseKey(s string) (localKey, bool) {
 		return localKey{}, false
 	}
 	return localKey{kind: rest[0], name: string(name)}, true
+}
+
+// ownWrites holds the revocations this Revoker wrote, for the time its
+// caches may not show them yet. Redis sends a client the invalidation of
+// its own write after the write's reply (and on another connection with
+// WithWaitReplicas), so a check right after RevokeID returns could find the
+// answer read before it, in local memory or in rueidis's cache: the
+// log-out whose next request is still accepted. Revocations only grow (a
+// jti stays revoked, a "not before" only rises), so what this Revoker wrote
+// is a lower bound of what Redis holds, always safe to add to an answer.
+// An entry goes with the key's next invalidation, after which every cache
+// reads Redis again, or after the local TTL, which bounds every cached
+// answer read before the write.
+type ownWrites struct {
+	ttl time.Duration
+	max int64
+
+	m sync.Map // localKey → localEntry
+	n atomic.Int64
+}
+
+// add records a write that returned.
+func (o *ownWrites) add(k localKey, e entry, now int64) {
+	if o.n.Load() >= o.max {
+		o.sweep(now)
+	}
+	if _, loaded := o.m.Swap(k, localEntry{entry: e, expires: now + int64(o.ttl)}); !loaded {
+		o.n.Add(1)
+	}
+}
+
+// get returns the entry written for k, if any is still needed.
+func (o *ownWrites) get(k localKey, now int64) entry {
+	v, ok := o.m.Load(k)
+	if !ok {
+		return entry{}
+	}
+	e := v.(localEntry)
+	if now >= e.expires {
+		o.remove(k)
+		return entry{}
+	}
+	return e.entry
+}
+
+func (o *ownWrites) remove(k localKey) {
+	if _, ok := o.m.LoadAndDelete(k); ok {
+		o.n.Add(-1)
+	}
+}
+
+// sweep drops the expired entries.
+func (o *ownWrites) sweep(now int64) {
+	o.m.Range(func(k, v any) bool {
+		if now >= v.(localEntry).expires {
+			o.remove(k.(localKey))
+		}
+		return true
+	})
+}
+
+// revoked reports whether a write of this Revoker revokes t.
+func (o *ownWrites) revoked(t jwtrot.TokenInfo, now int64) bool {
+	if o.n.Load() == 0 {
+		return false
+	}
+	var sub, id entry
+	if t.Subject != "" {
+		sub = o.get(localKey{kindSubject, t.Subject}, now)
+	}
+	if t.ID != "" {
+		id = o.get(localKey{kindID, t.ID}, now)
+	}
+	revoked, err := answer(sub, id, t)
+	return err == nil && revoked
 }

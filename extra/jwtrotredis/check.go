@@ -78,6 +78,9 @@ func (r *Revoker) decide(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
 	if err != nil || revoked {
 		return revoked, err
 	}
+	if r.own.revoked(t, time.Now().UnixNano()) {
+		return true, nil
+	}
 	if r.lossIn(t.IssuedAt) {
 		return false, jwtrot.ErrRevocationsLost
 	}
@@ -181,8 +184,10 @@ func (r *Revoker) within(ctx context.Context, f func(context.Context)) error {
 // again at once keeps the new session, and the token that prompted the
 // log-out does not. It never lowers a later instant already recorded. The
 // entry expires when every token it covers has: the maximum age after
-// notBefore, plus [ClockMargin]. With [WithWaitReplicas] it returns nil
-// only once the replicas acknowledged the write. It honours ctx,
+// notBefore, plus [ClockMargin]. Once it returns, this Revoker refuses the
+// tokens it covers; the other instances do as soon as Redis's invalidation
+// reaches them. With [WithWaitReplicas] it returns nil only once the
+// replicas acknowledged the write. It honours ctx,
 // unbounded by the timeout.
 func (r *Revoker) RevokeSubject(ctx context.Context, subject string, notBefore time.Time) error {
 	if subject == "" {
@@ -190,25 +195,44 @@ func (r *Revoker) RevokeSubject(ctx context.Context, subject string, notBefore t
 	}
 	key := r.key(kindSubject, subject)
 	args := []string{itoa(notBefore.UnixNano()), itoa(notBefore.Add(r.maxAge + ClockMargin).Unix())}
+	var err error
 	if r.waitN == 0 {
-		return raiseNotBefore.Exec(ctx, r.client, []string{key}, args).Error()
+		err = raiseNotBefore.Exec(ctx, r.client, []string{key}, args).Error()
+	} else {
+		err = r.durably(ctx, r.client.B().Eval().Script(raiseNotBeforeSource).Numkeys(1).Key(key).Arg(args...).Build())
 	}
-	return r.durably(ctx, r.client.B().Eval().Script(raiseNotBeforeSource).Numkeys(1).Key(key).Arg(args...).Build())
+	r.wrote(localKey{kindSubject, subject}, args[0], err)
+	return err
+}
+
+// wrote records a revocation this Revoker wrote, once Redis applied it
+// (ErrNotDurable: applied on the primary), so that its own checks see it
+// at once.
+func (r *Revoker) wrote(k localKey, value string, err error) {
+	if err == nil || errors.Is(err, ErrNotDurable) {
+		r.own.add(k, entry{set: true, value: value}, time.Now().UnixNano())
+	}
 }
 
 // RevokeID revokes the token whose jti is id. The entry expires at
-// expires (the token's exp) plus [ClockMargin]. With [WithWaitReplicas] it
-// returns nil only once the replicas acknowledged the write. It honours
+// expires (the token's exp) plus [ClockMargin]. Once it returns, this
+// Revoker refuses the token; the other instances do as soon as Redis's
+// invalidation reaches them. With [WithWaitReplicas] it returns nil only
+// once the replicas acknowledged the write. It honours
 // ctx, unbounded by the timeout.
 func (r *Revoker) RevokeID(ctx context.Context, id string, expires time.Time) error {
 	if id == "" {
 		return errors.New("jwtrotredis: RevokeID with an empty jti")
 	}
 	cmd := r.client.B().Set().Key(r.key(kindID, id)).Value("1").ExatTimestamp(expires.Add(ClockMargin).Unix()).Build()
+	var err error
 	if r.waitN == 0 {
-		return r.client.Do(ctx, cmd).Error()
+		err = r.client.Do(ctx, cmd).Error()
+	} else {
+		err = r.durably(ctx, cmd)
 	}
-	return r.durably(ctx, cmd)
+	r.wrote(localKey{kindID, id}, "1", err)
+	return err
 }
 
 // durably runs a write and WAIT on one connection to the key's primary,

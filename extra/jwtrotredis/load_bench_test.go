@@ -26,8 +26,10 @@ import (
 // revocations per second, the latency's p50 and p99 in microseconds, and
 // how often a revoked token was accepted by a verification that began
 // after the instance had refused it once (revoked-accepted, which must be
-// 0) and after RevokeSubject had returned (accepted-after-return: the
-// invalidation's trip, which Redis sends with, not before, its reply).
+// 0), after RevokeSubject had returned by the instance that revoked
+// (writer-accepted-after-return, which must be 0) and by another
+// (accepted-after-return: the invalidation's trip, which Redis sends with,
+// not before, its reply).
 func BenchmarkFleetLoad(b *testing.B) {
 	const burst, pause = 200, 200 * time.Microsecond
 	for _, topo := range topologies {
@@ -63,7 +65,7 @@ func fleetLoad(b *testing.B, startServers func(testing.TB) []*server, loaders, b
 				slots[i] = s
 			}
 			var cur atomic.Int64 // the next slot to revoke
-			var verifications, revokedAccepted, acceptedAfterReturn atomic.Int64
+			var verifications, revokedAccepted, acceptedAfterReturn, writerAccepted atomic.Int64
 			var failed atomic.Pointer[error]
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
@@ -105,7 +107,10 @@ func fleetLoad(b *testing.B, startServers func(testing.TB) []*server, loaders, b
 							if wasRefused {
 								revokedAccepted.Add(1)
 							}
-							if returned != 0 {
+							switch {
+							case returned != 0 && inst == int(i%fleetSize):
+								writerAccepted.Add(1)
+							case returned != 0:
 								acceptedAfterReturn.Add(1)
 							}
 						case errors.Is(err, jwtrot.ErrRevoked):
@@ -168,8 +173,12 @@ func fleetLoad(b *testing.B, startServers func(testing.TB) []*server, loaders, b
 			b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds()), "p99-µs")
 			b.ReportMetric(float64(revokedAccepted.Load()), "revoked-accepted")
 			b.ReportMetric(float64(acceptedAfterReturn.Load()), "accepted-after-return")
+			b.ReportMetric(float64(writerAccepted.Load()), "writer-accepted-after-return")
 			if revokedAccepted.Load() != 0 {
 				b.Fatalf("a revoked token was accepted %d times after the instance had refused it", revokedAccepted.Load())
+			}
+			if writerAccepted.Load() != 0 {
+				b.Fatalf("a revoked token was accepted %d times by the instance that revoked it, after RevokeSubject returned", writerAccepted.Load())
 			}
 		}
 	}

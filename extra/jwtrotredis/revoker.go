@@ -43,6 +43,7 @@ type Revoker struct {
 	timeout  time.Duration
 	localTTL time.Duration
 	local    *localCache
+	own      *ownWrites
 	stale    *staleCache // nil unless WithServeStale
 	log      *slog.Logger
 	warnings []string
@@ -170,6 +171,7 @@ func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, op
 	}
 	r.loss.nodes, r.loss.tags, r.loss.replids = map[string]nodeState{}, map[string]string{}, map[string]bool{}
 	r.local = &localCache{prefix: r.prefix, ttl: r.localTTL, max: DefaultLocalEntries}
+	r.own = &ownWrites{ttl: r.localTTL, max: DefaultLocalEntries}
 	if r.stale != nil {
 		r.local.onDrop = r.stale.dropped
 	}
@@ -221,7 +223,7 @@ func (r *Revoker) invalidate(keys []rueidis.RedisMessage) {
 			}
 		}
 	}
-	r.local.invalidate(keys)
+	r.local.invalidate(keys, r.own)
 }
 
 // Warnings returns the problems New found in the server's settings.

@@ -27,6 +27,8 @@
 //     subject's tokens issued before the instant, to the nanosecond, with
 //     a whole-second issue instant counting from the start of its second
 //     (SPEC §12.2), and an older instant never lowers a later one;
+//   - the instance that revoked refuses the token as soon as the write
+//     returns, with its cache warm, two hundred times over;
 //   - behind Authorities, the same-second case: sign, log out everywhere,
 //     verify (refused), sign again, verify (accepted), twenty times;
 //   - subjects and jtis are separate name spaces, and odd names (":",
