@@ -98,7 +98,7 @@ func (rf *refresher) check(auth TokenVerifier) error {
 		}
 	}
 	if s, ok := auth.(interface{ Source() jwtrot.KeySource }); ok {
-		rf.purpose = s.Source().Purpose()
+		rf.purpose = s.Source().Info().Purpose
 	}
 	rf.client = &http.Client{Timeout: rf.timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a token is never sent on to another place

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -679,46 +680,21 @@ func sameKeys(a, b *Set) bool {
 	return true
 }
 
-// Algorithm returns [rotation.EdDSA].
-func (c *Client) Algorithm() rotation.Algorithm { return rotation.EdDSA }
-
-// Schedule returns the window schedule once the Client is ready (the one
-// set with [WithSchedule], else the issuer's published one), nil before:
-// a [github.com/jwtrot/jwtrot/jwtrot.Verifier] refuses tokens as not ready until then, and then
-// reads [Client.Fleet].
-func (c *Client) Schedule() *rotation.Schedule {
-	if v := c.view.Load(); v != nil {
-		return v.sched
+// Info implements [github.com/jwtrot/jwtrot/jwtrot.KeySource]. Before the
+// Client is ready it has no schedule, no roots and no fleet (a
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] refuses tokens as not ready
+// until then), and the purpose given with [WithPurpose]. Once ready it is
+// the [Set.Info] of the documents held, with the schedule set with
+// [WithSchedule], else the issuer's published one; the Verifier takes the
+// maximum age and issuer from the fleet the issuer publishes (SPEC §10).
+func (c *Client) Info() jwtrot.SourceInfo {
+	v := c.view.Load()
+	if v == nil {
+		return jwtrot.SourceInfo{Algorithm: rotation.EdDSA, Purpose: c.o.purpose}
 	}
-	return nil
-}
-
-// Fleet returns the fleet the issuer publishes (SPEC §10), and false before
-// the Client is ready or if its documents publish none. A
-// [github.com/jwtrot/jwtrot/jwtrot.Verifier] takes the maximum age and issuer from it.
-func (c *Client) Fleet() (rotation.Fleet, bool) {
-	if v := c.view.Load(); v != nil {
-		return v.set.Fleet()
-	}
-	return rotation.Fleet{}, false
-}
-
-// Purpose returns the purpose of the keys: the published one, else the
-// label given with [WithPurpose] (default rotation.DefaultPurpose).
-func (c *Client) Purpose() string {
-	if v := c.view.Load(); v != nil {
-		return v.set.purpose
-	}
-	return c.o.purpose
-}
-
-// Roots returns the ids of the roots the Client has keys of, the issuing
-// root first; none before it is ready.
-func (c *Client) Roots() []string {
-	if v := c.view.Load(); v != nil {
-		return v.set.Roots()
-	}
-	return nil
+	info := v.set.Info()
+	info.Schedule = v.sched
+	return info
 }
 
 // Version changes whenever the keys held change, and when the Client

@@ -141,10 +141,10 @@ func TestClientUnreachableAtStart(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", url, err)
 		}
-		if cl.Ready() || cl.Schedule() != nil || cl.Roots() != nil {
+		if cl.Ready() || cl.Info().Schedule != nil || cl.Info().Roots != nil {
 			t.Fatalf("%s: ready before any document", url)
 		}
-		if _, ok := cl.Fleet(); ok {
+		if _, ok := publishedFleet(cl); ok {
 			t.Fatalf("%s: a fleet before any document", url)
 		}
 		w := c.schedule(t).WindowAt(epoch)

@@ -95,7 +95,7 @@ func ExampleMarshalFleet() {
 		panic(err)
 	}
 	defer keys.Close()
-	f, ok := keys.Fleet()
-	fmt.Println(keys.Ready(), ok, f.Window, f.Skew, f.MaxAge, f.Issuer, f.Purposes)
-	// Output: true true 10m0s 30s 8h0m0s auth [access]
+	f := keys.Info().Fleet
+	fmt.Println(keys.Ready(), f.Window, f.Skew, f.MaxAge, f.Issuer, f.Purposes)
+	// Output: true 10m0s 30s 8h0m0s auth [access]
 }

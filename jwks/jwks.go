@@ -37,7 +37,6 @@ package jwks
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -45,6 +44,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -270,14 +270,6 @@ func parse(doc []byte, sched *rotation.Schedule, o *options, fix func(setting st
 	return s, nil
 }
 
-// Fleet returns the fleet the document states in its "jwtrot" member, and
-// false if it has none.
-func (s *Set) Fleet() (rotation.Fleet, bool) {
-	f := s.fleet
-	f.Purposes = slices.Clone(f.Purposes)
-	return f, s.hasFleet
-}
-
 // Keys returns the set's keys, in the document's order.
 func (s *Set) Keys() []*rotation.PublicKey { return slices.Clone(s.list) }
 
@@ -297,19 +289,22 @@ func (s *Set) Horizon(rootID string) (rotation.Window, bool) {
 	return last.Window(), true
 }
 
-// Algorithm returns [rotation.EdDSA].
-func (s *Set) Algorithm() rotation.Algorithm { return rotation.EdDSA }
-
-// Schedule returns the schedule the set was read with.
-func (s *Set) Schedule() *rotation.Schedule { return s.sched }
-
-// Purpose returns the document's published purpose, else the label given
-// with [WithPurpose] (default rotation.DefaultPurpose).
-func (s *Set) Purpose() string { return s.purpose }
-
-// Roots returns the ids of the roots the set has keys of, in the order they
-// first appear in the document (the issuer writes the issuing root first).
-func (s *Set) Roots() []string { return slices.Clone(s.roots) }
+// Info implements [github.com/jwtrot/jwtrot/jwtrot.KeySource]: the
+// algorithm, [rotation.EdDSA]; the purpose the document publishes, else the
+// label given with [WithPurpose] (default rotation.DefaultPurpose); the
+// schedule the set was read with; the ids of the roots the set has keys
+// of, in the order they first appear in the document (the issuer writes
+// the issuing root first); and the fleet the document states in its
+// "jwtrot" member, nil if it has none.
+func (s *Set) Info() jwtrot.SourceInfo {
+	info := jwtrot.SourceInfo{Algorithm: rotation.EdDSA, Purpose: s.purpose, Schedule: s.sched, Roots: slices.Clone(s.roots)}
+	if s.hasFleet {
+		f := s.fleet
+		f.Purposes = slices.Clone(f.Purposes)
+		info.Fleet = &f
+	}
+	return info
+}
 
 // Key returns the key of the root's window: rotation.ErrKeyID for a root the
 // set has no key of, rotation.ErrKeyUnavailable for a window it lacks.
@@ -321,11 +316,6 @@ func (s *Set) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, erro
 		return nil, rotation.ErrKeyID
 	}
 	return nil, fmt.Errorf("%w: the JWKS has no key for window %d of root %s; export a longer horizon", rotation.ErrKeyUnavailable, w.Index(), rootID)
-}
-
-// Fetch answers as Key: a Set cannot obtain keys.
-func (s *Set) Fetch(_ context.Context, rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
-	return s.Key(rootID, w)
 }
 
 // Version is always 0: a Set does not change.

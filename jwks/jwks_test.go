@@ -294,7 +294,11 @@ func TestNewVerifierMisconfiguration(t *testing.T) {
 
 type hmacSource struct{ *jwks.Set }
 
-func (hmacSource) Algorithm() rotation.Algorithm { return rotation.HS256 }
+func (s hmacSource) Info() jwtrot.SourceInfo {
+	info := s.Set.Info()
+	info.Algorithm = rotation.HS256
+	return info
+}
 
 func TestHandler(t *testing.T) {
 	c := newClock(epoch)

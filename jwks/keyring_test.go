@@ -101,7 +101,7 @@ func TestKeyringPublisher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f, ok := c.Fleet(); !ok || f.MaxAge != 10*time.Minute || f.Issuer != "auth" || f.Window != time.Minute || f.Skew != 5*time.Second {
+	if f, ok := publishedFleet(c); !ok || f.MaxAge != 10*time.Minute || f.Issuer != "auth" || f.Window != time.Minute || f.Skew != 5*time.Second {
 		t.Fatalf("published fleet %+v %v", f, ok)
 	}
 	if _, err := jwtrot.NewVerifier(c, jwtrot.WithMaxAge(time.Hour)); err == nil {
@@ -133,7 +133,7 @@ func TestKeyringPublisher(t *testing.T) {
 	if err := d.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the Client holds b before it issues", func() bool { return slices.Contains(c.Roots(), "b") })
+	waitFor(t, 5*time.Second, "the Client holds b before it issues", func() bool { return slices.Contains(c.Info().Roots, "b") })
 	wantFrom := rotation.WindowAt(bAt.Add(-2*time.Minute), time.Minute)
 	if _, err := c.Key("b", wantFrom); err != nil {
 		t.Errorf("b's first verifying window is not published: %v", err)

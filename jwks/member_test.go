@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jwtrot/jwtrot/jwks"
+	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -35,16 +36,16 @@ func TestMarshalFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, ok := got.Fleet()
+	f, ok := publishedFleet(got)
 	if !ok || f.Window != full.Window || f.Skew != full.Skew || f.MaxAge != full.MaxAge || f.Issuer != full.Issuer || len(f.Purposes) != 1 || f.Purposes[0] != "access" {
 		t.Fatalf("read back %+v %v", f, ok)
 	}
-	if got.Schedule().Length() != window || !got.Schedule().Now().Equal(epoch) || len(got.Keys()) != len(keys) || got.Purpose() != "access" {
+	if got.Info().Schedule.Length() != window || !got.Info().Schedule.Now().Equal(epoch) || len(got.Keys()) != len(keys) || got.Info().Purpose != "access" {
 		t.Fatal("the keys or schedule read back differ")
 	}
 	if bare, err := jwks.Parse(jwks.Marshal(keys), c.schedule(t)); err != nil {
 		t.Fatal(err)
-	} else if _, ok := bare.Fleet(); ok {
+	} else if _, ok := publishedFleet(bare); ok {
 		t.Fatal("a document without the member has a fleet")
 	}
 	for _, bad := range []rotation.Fleet{
@@ -128,4 +129,12 @@ func TestParseFleetMember(t *testing.T) {
 	if _, err := jwks.Parse([]byte(keys+"}"), nil); err == nil || !strings.Contains(err.Error(), "rotation.NewSchedule") {
 		t.Errorf("no member, no schedule: %v", err)
 	}
+}
+
+// publishedFleet returns the fleet a source publishes, as a value.
+func publishedFleet(src jwtrot.KeySource) (rotation.Fleet, bool) {
+	if f := src.Info().Fleet; f != nil {
+		return *f, true
+	}
+	return rotation.Fleet{}, false
 }

@@ -122,11 +122,11 @@ func TestClientURLOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	f, ok := cl.Fleet()
-	if !ok || f.Window != window || f.Skew != d.Schedule().Skew() || f.MaxAge != 8*time.Hour || f.Issuer != "auth" || cl.Purpose() != "access" {
+	f, ok := publishedFleet(cl)
+	if !ok || f.Window != window || f.Skew != d.Schedule().Skew() || f.MaxAge != 8*time.Hour || f.Issuer != "auth" || cl.Info().Purpose != "access" {
 		t.Fatalf("fleet %+v %v", f, ok)
 	}
-	if s := cl.Schedule(); s == nil || s.Length() != window || !s.Now().Equal(epoch) {
+	if s := cl.Info().Schedule; s == nil || s.Length() != window || !s.Now().Equal(epoch) {
 		t.Fatalf("schedule %v", s)
 	}
 	// The Verifier adopts the published issuer and maximum age.
@@ -219,7 +219,7 @@ func TestClientDegradedStartURLOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if _, ok := cl.Fleet(); ok || cl.Schedule() != nil || cl.Version() != 0 {
+	if _, ok := publishedFleet(cl); ok || cl.Info().Schedule != nil || cl.Version() != 0 {
 		t.Fatal("a schedule or fleet before the issuer answered")
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -234,7 +234,7 @@ func TestClientDegradedStartURLOnly(t *testing.T) {
 	if err := cl.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f, ok := cl.Fleet(); !ok || f.Window != window || f.MaxAge != 0 || cl.Schedule() == nil || cl.Version() == 0 {
+	if f, ok := publishedFleet(cl); !ok || f.Window != window || f.MaxAge != 0 || cl.Info().Schedule == nil || cl.Version() == 0 {
 		t.Fatalf("after ready: %+v %v", f, ok)
 	}
 	if _, err := cl.Key("main", d.WindowAt(epoch)); err != nil {
@@ -354,7 +354,7 @@ func TestClientTwoURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer both.Close()
-	if got := both.Roots(); len(got) != 2 || got[0] != "main" || got[1] != "next" {
+	if got := both.Info().Roots; len(got) != 2 || got[0] != "main" || got[1] != "next" {
 		t.Fatalf("roots %v", got)
 	}
 	v := verifier(t, both)
@@ -437,8 +437,8 @@ func TestClientRootDropped(t *testing.T) {
 	if _, err := cl.Key("old", w); !errors.Is(err, rotation.ErrKeyID) {
 		t.Fatalf("a dropped root's key: %v", err)
 	}
-	if cl.Version() == ver || len(cl.Roots()) != 1 {
-		t.Fatalf("version %d -> %d, roots %v", ver, cl.Version(), cl.Roots())
+	if cl.Version() == ver || len(cl.Info().Roots) != 1 {
+		t.Fatalf("version %d -> %d, roots %v", ver, cl.Version(), cl.Info().Roots)
 	}
 	if _, err := v.Verify(context.Background(), oldTok, nil); !errors.Is(err, jwtrot.ErrUnknownKeyID) {
 		t.Fatalf("a token of the dropped root: %v", err)

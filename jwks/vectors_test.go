@@ -316,7 +316,7 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fl, ok := set.Fleet(); !ok || fl.Window != 600*time.Second || fl.Skew != 30*time.Second || fl.MaxAge != 8*time.Hour || fl.Issuer != "auth" {
+	if fl, ok := publishedFleet(set); !ok || fl.Window != 600*time.Second || fl.Skew != 30*time.Second || fl.MaxAge != 8*time.Hour || fl.Issuer != "auth" {
 		t.Errorf("the fleet vector reads back as %+v", fl)
 	}
 	keys := strings.TrimSuffix(f.JWKS.Document, "}") // the keys, without a member

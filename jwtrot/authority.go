@@ -31,7 +31,7 @@ const (
 //
 // An Authority is safe for concurrent use.
 type Authority struct {
-	*pipeline
+	Verifier
 	d *rotation.Deriver
 }
 
@@ -59,7 +59,6 @@ type pipeline struct {
 	sched   *rotation.Schedule
 	alg     rotation.Algorithm
 	purpose string
-	signs   bool // the source's keys sign: re-sign previous-window tokens
 
 	// ready is set once the source has a schedule (becomeReady); sched,
 	// and maxAge and issuer where the source publishes them, are written
@@ -190,13 +189,13 @@ func New(d *rotation.Deriver, opts ...Option) (*Authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.signs = true
-	return &Authority{pipeline: p, d: d}, nil
+	return &Authority{Verifier: Verifier{p}, d: d}, nil
 }
 
 // newPipeline applies the options and checks them.
 func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
-	a := &pipeline{src: src, alg: src.Algorithm(), purpose: src.Purpose(),
+	info := src.Info()
+	a := &pipeline{src: src, alg: info.Algorithm, purpose: info.Purpose,
 		config: config{ttl: DefaultTTL, maxSize: DefaultMaxSize, ids: true}}
 	a.preparing.Store(math.MinInt64)
 	for _, o := range opts {
@@ -223,7 +222,7 @@ func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
 	if a.maxSize < 64 {
 		return nil, fmt.Errorf("jwtrot: WithMaxSize(%d) is too small for any token; the default is %d", a.maxSize, DefaultMaxSize)
 	}
-	if src.Schedule() != nil {
+	if info.Schedule != nil {
 		if err := a.becomeReady(); err != nil {
 			var ce *CauseError
 			if errors.As(err, &ce) {
@@ -233,12 +232,6 @@ func newPipeline(src KeySource, opts []Option) (*pipeline, error) {
 		}
 	}
 	return a, nil
-}
-
-// A fleetSource publishes the settings its issuer's fleet shares (a JWKS
-// client reading the issuer's document).
-type fleetSource interface {
-	Fleet() (rotation.Fleet, bool)
 }
 
 // becomeReady takes the schedule from the source, and the maximum age and
@@ -251,28 +244,26 @@ func (a *pipeline) becomeReady() error {
 	if a.ready.Load() {
 		return nil
 	}
-	sched := a.src.Schedule()
-	if sched == nil {
+	info := a.src.Info()
+	if info.Schedule == nil {
 		return errNotReached
 	}
-	if fs, ok := a.src.(fleetSource); ok {
-		if f, ok := fs.Fleet(); ok {
-			local := rotation.Fleet{Issuer: a.issuer}
-			if a.maxAgeSet {
-				local.MaxAge = a.maxAge
-			}
-			if err := f.Agree(local); err != nil {
-				return &CauseError{Reason: ErrNotReady, Cause: fmt.Errorf("jwtrot: %s", strings.TrimPrefix(err.Error(), "rotation: "))}
-			}
-			if f.MaxAge != 0 {
-				a.maxAge = f.MaxAge
-			}
-			if f.Issuer != "" {
-				a.issuer = f.Issuer
-			}
+	if f := info.Fleet; f != nil {
+		local := rotation.Fleet{Issuer: a.issuer}
+		if a.maxAgeSet {
+			local.MaxAge = a.maxAge
+		}
+		if err := f.Agree(local); err != nil {
+			return &CauseError{Reason: ErrNotReady, Cause: fmt.Errorf("jwtrot: %s", strings.TrimPrefix(err.Error(), "rotation: "))}
+		}
+		if f.MaxAge != 0 {
+			a.maxAge = f.MaxAge
+		}
+		if f.Issuer != "" {
+			a.issuer = f.Issuer
 		}
 	}
-	a.sched = sched
+	a.sched = info.Schedule
 	a.ready.Store(true) // publishes the fields above to every reader of ready
 	return nil
 }
@@ -282,10 +273,6 @@ var errNotReached = &CauseError{Reason: ErrNotReady, Cause: errors.New("jwtrot: 
 
 // Deriver returns the Deriver the Authority takes its keys from.
 func (a *Authority) Deriver() *rotation.Deriver { return a.d }
-
-// Schedule returns the window schedule of the Authority's keys, the
-// Deriver's.
-func (a *Authority) Schedule() *rotation.Schedule { return a.d.Schedule() }
 
 // windowSet holds, for one current window, the canonical encoded header of
 // every acceptable (root, window) with its key, so that a token's header is
@@ -373,7 +360,7 @@ func (a *pipeline) buildWindows(now time.Time) *windowSet {
 		}
 		signer, issuing = ds.d.Issuer(now)
 	}
-	roots := a.src.Roots()
+	roots := a.src.Info().Roots
 	ws := &windowSet{index: w.Index(), end: w.End(), entries: make([]windowEntry, 0, 3*len(roots)), version: version, until: until,
 		issuing: issuing && len(roots) > 0 && (signer == "" || roots[0] == signer)}
 	for _, id := range roots {

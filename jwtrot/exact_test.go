@@ -586,11 +586,10 @@ func TestNextWindowPreparedOnce(t *testing.T) {
 // a Verifier without package jwks.
 type publicKeys struct{ d *rotation.Deriver }
 
-func (p publicKeys) Algorithm() rotation.Algorithm { return p.d.Algorithm() }
-func (p publicKeys) Schedule() *rotation.Schedule  { return p.d.Schedule() }
-func (p publicKeys) Purpose() string               { return p.d.Purpose() }
-func (p publicKeys) Roots() []string               { return p.d.Roots() }
-func (p publicKeys) Version() int64                { return p.d.Derivations() }
+func (p publicKeys) Info() SourceInfo {
+	return SourceInfo{Algorithm: p.d.Algorithm(), Purpose: p.d.Purpose(), Schedule: p.d.Schedule(), Roots: p.d.Roots()}
+}
+func (p publicKeys) Version() int64 { return p.d.Version() }
 
 func (p publicKeys) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
 	k, err := p.d.PublicKeyAt(context.Background(), rootID, w)
@@ -600,6 +599,3 @@ func (p publicKeys) Key(rootID string, w rotation.Window) (rotation.VerifyingKey
 	return k, nil
 }
 
-func (p publicKeys) Fetch(_ context.Context, rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
-	return p.Key(rootID, w)
-}

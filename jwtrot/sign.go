@@ -64,8 +64,8 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrSign, rotation.ErrNoIssuingRoot)
 	}
 	e := &ws.entries[0] // the issuing root's current window
-	sk := a.signingKey(e)
-	if sk == nil {
+	sk, ok := e.key.(*rotation.Key) // nil when the key is unavailable
+	if !ok {
 		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
 	}
 	n := base64.RawURLEncoding.EncodedLen(len(p))

@@ -22,7 +22,7 @@ import (
 //
 // A Verifier is safe for concurrent use.
 type Verifier struct {
-	p *pipeline
+	*pipeline
 }
 
 // NewVerifier returns a Verifier over the public keys of src. It refuses a
@@ -33,7 +33,7 @@ func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
 	if src == nil {
 		return nil, errors.New("jwtrot: nil KeySource")
 	}
-	if alg := src.Algorithm(); !alg.Asymmetric() {
+	if alg := src.Info().Algorithm; !alg.Asymmetric() {
 		return nil, fmt.Errorf("jwtrot: a Verifier checks EdDSA tokens with public keys; %v needs the root to verify: use jwtrot.New with a rotation.Deriver", alg)
 	}
 	p, err := newPipeline(src, opts)
@@ -46,14 +46,14 @@ func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
 	case p.idsSet:
 		return nil, errors.New("jwtrot: WithRandomID configures signing and a Verifier does not sign; set it on the issuer's Authority")
 	}
-	return &Verifier{p: p}, nil
+	return &Verifier{p}, nil
 }
 
 // Verify checks token as [Authority.Verify] does, with the same rules,
 // reasons and claims types, except that a previous-window token is not
 // re-signed (Result.Resigned is always "").
 func (v *Verifier) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
-	return v.p.run(ctx, token, claims, false)
+	return v.run(ctx, token, claims, trace{})
 }
 
 // Schedule returns the window schedule of the Verifier's keys, nil while
@@ -62,33 +62,33 @@ func (v *Verifier) Schedule() *rotation.Schedule {
 	if !v.Ready() {
 		return nil
 	}
-	return v.p.sched
+	return v.pipeline.sched
 }
 
 // Ready reports whether the Verifier can verify tokens: its source has
 // reached its issuer and what the issuer publishes agrees with the local
 // options. Until then every token is refused with [ErrNotReady]. A Verifier
 // over a source that is ready at construction is ready at once.
-func (v *Verifier) Ready() bool { return v.p.ready.Load() || v.p.becomeReady() == nil }
+func (v *Verifier) Ready() bool { return v.pipeline.ready.Load() || v.pipeline.becomeReady() == nil }
 
 // Source returns the KeySource the Verifier takes its keys from.
-func (v *Verifier) Source() KeySource { return v.p.src }
+func (v *Verifier) Source() KeySource { return v.pipeline.src }
 
 // String describes the Verifier by its public configuration.
 func (v *Verifier) String() string {
 	if !v.Ready() {
-		return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, not ready}", v.p.alg, v.p.purpose)
+		return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, not ready}", v.pipeline.alg, v.pipeline.purpose)
 	}
 	return fmt.Sprintf("jwtrot.Verifier{alg: %v, purpose: %s, window: %v, skew: %v, maxAge: %v, issuer: %q, audience: %q}",
-		v.p.alg, v.p.purpose, v.p.sched.Length(), v.p.sched.Skew(), v.p.maxAge, v.p.issuer, v.p.aud)
+		v.pipeline.alg, v.pipeline.purpose, v.pipeline.sched.Length(), v.pipeline.sched.Skew(), v.pipeline.maxAge, v.pipeline.issuer, v.pipeline.aud)
 }
 
 // LogValue logs the Verifier's public configuration.
 func (v *Verifier) LogValue() slog.Value {
 	if !v.Ready() {
-		return slog.GroupValue(slog.String("alg", v.p.alg.String()), slog.String("purpose", v.p.purpose), slog.Bool("ready", false))
+		return slog.GroupValue(slog.String("alg", v.pipeline.alg.String()), slog.String("purpose", v.pipeline.purpose), slog.Bool("ready", false))
 	}
-	return slog.GroupValue(slog.String("alg", v.p.alg.String()), slog.String("purpose", v.p.purpose),
-		slog.Duration("window", v.p.sched.Length()), slog.Duration("max_age", v.p.maxAge),
-		slog.String("issuer", v.p.issuer), slog.String("audience", v.p.aud))
+	return slog.GroupValue(slog.String("alg", v.pipeline.alg.String()), slog.String("purpose", v.pipeline.purpose),
+		slog.Duration("window", v.pipeline.sched.Length()), slog.Duration("max_age", v.pipeline.maxAge),
+		slog.String("issuer", v.pipeline.issuer), slog.String("audience", v.pipeline.aud))
 }

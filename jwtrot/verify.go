@@ -59,7 +59,7 @@ var rawURL = base64.RawURLEncoding.Strict()
 // encoding/json. Decoded strings share one buffer, the decoded payload (at
 // most the size cap): keeping any of them keeps that buffer.
 func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims) (Result, error) {
-	return a.run(ctx, token, claims, false)
+	return a.run(ctx, token, claims, trace{resign: true})
 }
 
 // Refresh checks token as Verify does, decoding no claims and consuming no
@@ -69,16 +69,17 @@ func (a *Authority) Verify(ctx context.Context, token string, claims jwt.Claims)
 // handler serves to verifiers that hold no secret and cannot re-sign
 // (httpauth.NewRefreshHandler).
 func (a *Authority) Refresh(ctx context.Context, token string) (Result, error) {
-	return a.run(ctx, token, nil, true)
+	return a.run(ctx, token, nil, trace{resign: true, refresh: true})
 }
 
-// run verifies a token and tells the observer. A refresh consumes no use.
-func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims, refresh bool) (Result, error) {
+// run verifies a token and tells the observer. tr says what the caller
+// asks beyond verification: an Authority's re-signing, a refresh (which
+// consumes no use).
+func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims, tr trace) (Result, error) {
 	var start time.Time
 	if a.observe != nil {
 		start = time.Now() // monotonic; only when someone looks
 	}
-	tr := trace{refresh: refresh}
 	res, err := a.verify(ctx, token, claims, &tr)
 	if err != nil {
 		zeroClaims(claims)
@@ -107,8 +108,9 @@ func (a *pipeline) run(ctx context.Context, token string, claims jwt.Claims, ref
 type trace struct {
 	rootID string // the root whose key was chosen
 	store  bool   // the revocation store or use counter was asked
-	// refresh: Authority.Refresh, which consumes no use.
-	refresh bool
+	// resign: an Authority's, whose keys sign, re-signing a token of the
+	// previous window; refresh: Authority.Refresh, which consumes no use.
+	resign, refresh bool
 }
 
 func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, tr *trace) (Result, error) {
@@ -224,8 +226,8 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 			return Result{}, err
 		}
 	}
-	if e.pos == rotation.Previous && e.current != nil {
-		if sk := a.signingKey(e.current); sk != nil {
+	if tr.resign && e.pos == rotation.Previous && e.current != nil {
+		if sk, ok := e.current.key.(*rotation.Key); ok {
 			res.Resigned = resign(e.current, sk, payload)
 		}
 	}
@@ -242,8 +244,12 @@ func (a *pipeline) matchHeader(ctx context.Context, ws *windowSet, header string
 		if e.header != header {
 			continue
 		}
-		if e.pos == rotation.Next && ws.end.Sub(now) > a.sched.Skew() {
-			return nil, ErrWindowNotOpen
+		if e.pos == rotation.Next {
+			// The set holds the next window from the skew before its
+			// start; the schedule says from when it is accepted.
+			if _, err := a.sched.Position(ws.index+1, now); err != nil {
+				return nil, fromRotation(err)
+			}
 		}
 		if e.key != nil {
 			return e, nil
@@ -279,8 +285,8 @@ func (a *pipeline) matchHeader(ctx context.Context, ws *windowSet, header string
 func (a *pipeline) fetch(ctx context.Context, ws *windowSet, rootID string, index int64, pos rotation.Position, held bool) (*windowEntry, error) {
 	w := a.sched.Window(index)
 	k, err := a.src.Key(rootID, w)
-	if err != nil {
-		k, err = a.src.Fetch(ctx, rootID, w)
+	if f, ok := a.src.(Fetcher); ok && err != nil {
+		k, err = f.Fetch(ctx, rootID, w)
 	}
 	if err != nil {
 		if !held && !errors.Is(err, rotation.ErrKeyUnavailable) {
@@ -489,17 +495,6 @@ func zeroClaims(claims jwt.Claims) {
 			v.Elem().SetZero()
 		}
 	}
-}
-
-// signingKey returns the key of e if the pipeline signs (an Authority's,
-// whose source is its Deriver), nil otherwise. A Verifier's entries hold
-// public keys: nothing in its types can sign.
-func (a *pipeline) signingKey(e *windowEntry) *rotation.Key {
-	if !a.signs {
-		return nil
-	}
-	sk, _ := e.key.(*rotation.Key)
-	return sk
 }
 
 // resign signs the unchanged payload segment under cur's header and key sk.

@@ -244,15 +244,11 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 // no key.
 type unreached struct{}
 
-func (unreached) Algorithm() rotation.Algorithm { return rotation.EdDSA }
-func (unreached) Schedule() *rotation.Schedule  { return nil }
-func (unreached) Purpose() string               { return rotation.DefaultPurpose }
-func (unreached) Roots() []string               { return nil }
-func (unreached) Version() int64                { return 0 }
-func (unreached) Key(string, rotation.Window) (rotation.VerifyingKey, error) {
-	return nil, rotation.ErrKeyUnavailable
+func (unreached) Info() jwtrot.SourceInfo {
+	return jwtrot.SourceInfo{Algorithm: rotation.EdDSA, Purpose: rotation.DefaultPurpose}
 }
-func (unreached) Fetch(context.Context, string, rotation.Window) (rotation.VerifyingKey, error) {
+func (unreached) Version() int64 { return 0 }
+func (unreached) Key(string, rotation.Window) (rotation.VerifyingKey, error) {
 	return nil, rotation.ErrKeyUnavailable
 }
 
