@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/internal/base64url"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -189,16 +190,7 @@ func (rf *refresher) call(ctx context.Context, tok string) (string, string) {
 // looksLikeJWT reports whether s is three non-empty base64url segments of
 // a bounded length: what may go back to a client in a header.
 func looksLikeJWT(s string) bool {
-	if len(s) == 0 || len(s) > jwtrot.DefaultMaxSize<<1 || strings.Count(s, ".") != 2 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '.' || c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return !strings.Contains(s, "..") && s[0] != '.' && s[len(s)-1] != '.'
+	return len(s) <= jwtrot.DefaultMaxSize<<1 && base64url.Segments(s, 3)
 }
 
 // NewRefreshHandler returns the issuer's refresh handler: given a token in

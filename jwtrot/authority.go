@@ -422,6 +422,16 @@ type TokenInfo struct {
 	MaxUses  int       // the use cap of an N-use token (UsesClaim), 0 for others
 }
 
+// RevokedBy reports whether revocations cover t: its subject's, made at
+// subjectNotBefore (the zero Time for none), which covers the tokens
+// issued before that instant to the nanosecond, and its jti's
+// (idRevoked). It is the rule of SPEC §12.2, for a [Revoker] to apply to
+// what it stores.
+func (t TokenInfo) RevokedBy(subjectNotBefore time.Time, idRevoked bool) bool {
+	return t.ID != "" && idRevoked ||
+		t.Subject != "" && !subjectNotBefore.IsZero() && t.IssuedAt.Before(subjectNotBefore)
+}
+
 // String describes the Authority by its public configuration and hides
 // every key: the Deriver's roots, algorithm, purpose and window, and the
 // TTL, maximum age, issuer and audience.

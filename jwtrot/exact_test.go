@@ -254,8 +254,9 @@ func TestStep2BeforeStep3(t *testing.T) {
 		if len(seg)%4 == 0 {
 			t.Fatalf("segment of length %d has no unused bits", len(seg))
 		}
-		last := base64urlValue[seg[len(seg)-1]] | 1
-		return seg[:len(seg)-1] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last])
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		last := strings.IndexByte(alphabet, seg[len(seg)-1]) | 1
+		return seg[:len(seg)-1] + alphabet[last:last+1]
 	}
 	// Lengths of 1 mod 4: one extra character.
 	for name, tok := range map[string]string{

@@ -149,10 +149,11 @@ func (l *RevocationList) Forget(at time.Time) {
 func (l *RevocationList) Revoked(_ context.Context, t TokenInfo) (bool, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if e, ok := l.subjects[t.Subject]; ok && t.Subject != "" && t.IssuedAt.UnixNano() < e.notBefore {
-		return true, nil
+	var notBefore time.Time
+	if e, ok := l.subjects[t.Subject]; ok {
+		notBefore = time.Unix(0, e.notBefore)
 	}
-	if _, ok := l.ids[t.ID]; ok && t.ID != "" {
+	if _, ok := l.ids[t.ID]; t.RevokedBy(notBefore, ok) {
 		return true, nil
 	}
 	if l.lostAt != 0 && l.policy == RefuseAfterLoss && (t.Subject != "" || t.ID != "") && t.IssuedAt.UnixNano() < l.lostAt && l.clock.Now().Before(l.lostTill) {

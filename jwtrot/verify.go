@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/internal/base64url"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -139,10 +140,10 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		return Result{}, errEmptySegment
 	}
 	for _, seg := range [...]string{header, payload, sig} {
-		if !isBase64URL(seg) {
+		if !base64url.Valid(seg) {
 			return Result{}, errNotBase64
 		}
-		if !canonicalBase64URL(seg) {
+		if !base64url.Canonical(seg) {
 			return Result{}, errNotCanonical
 		}
 	}
@@ -518,48 +519,6 @@ func seal(sk *rotation.Key, input []byte) string {
 	// out is this call's own buffer, never written again: the token views
 	// it rather than copying it.
 	return unsafe.String(unsafe.SliceData(out), len(out))
-}
-
-// base64url holds true for the 64 characters of the base64url alphabet.
-var base64url = func() (t [256]bool) {
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = true
-	}
-	return t
-}()
-
-// isBase64URL reports whether s holds only base64url characters: no padding,
-// no '+' or '/', no white space (which Go's decoder would skip).
-func isBase64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !base64url[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// base64urlValue holds the 6-bit value of each base64url character.
-var base64urlValue = func() (t [256]byte) {
-	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = byte(i)
-	}
-	return t
-}()
-
-// canonicalBase64URL reports whether s, made only of base64url characters,
-// is the one unpadded encoding of some bytes: its length is not 1 mod 4 and
-// the bits of its final character that encode no byte are zero.
-func canonicalBase64URL(s string) bool {
-	switch len(s) % 4 {
-	case 1:
-		return false
-	case 2:
-		return base64urlValue[s[len(s)-1]]&0x0f == 0
-	case 3:
-		return base64urlValue[s[len(s)-1]]&0x03 == 0
-	}
-	return true
 }
 
 // bytesOf returns the bytes of s without copying them. The result must only

@@ -141,6 +141,7 @@ type entry struct {
 
 // answer decides from the entries of t's subject and jti.
 func answer(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
+	var notBefore time.Time
 	if t.Subject != "" && sub.set {
 		nb, err := strconv.ParseInt(sub.value, 10, 64)
 		if err != nil || nb < 0 {
@@ -149,11 +150,9 @@ func answer(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
 		if nb < legacySeconds {
 			nb *= 1e9 // written by an older version, in seconds
 		}
-		if t.IssuedAt.UnixNano() < nb {
-			return true, nil
-		}
+		notBefore = time.Unix(0, nb)
 	}
-	return t.ID != "" && id.set, nil
+	return t.RevokedBy(notBefore, id.set), nil
 }
 
 // within calls f with ctx limited to the timeout, and returns when f does
