@@ -599,4 +599,3 @@ func (p publicKeys) Key(rootID string, w rotation.Window) (rotation.VerifyingKey
 	}
 	return k, nil
 }
-

@@ -63,7 +63,7 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 	if !ws.issuing {
 		return "", fmt.Errorf("%w: %w", ErrSign, rotation.ErrNoIssuingRoot)
 	}
-	e := &ws.entries[0] // the issuing root's current window
+	e := &ws.entries[0]             // the issuing root's current window
 	sk, ok := e.key.(*rotation.Key) // nil when the key is unavailable
 	if !ok {
 		return "", fmt.Errorf("%w: %w", ErrSign, ErrKeyUnavailable)
