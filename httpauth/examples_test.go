@@ -99,7 +99,7 @@ func Example_policy() {
 	if err != nil {
 		panic(err)
 	}
-	transfer := mw.Require(httpauth.Policy{MaxAge: 5 * time.Minute, Scopes: []string{"transfer"}})(
+	transfer := mw.Require(httpauth.Policy{AuthAge: 5 * time.Minute, Scopes: []string{"transfer"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "transferred") }))
 
 	try := func(scope string, age time.Duration) {

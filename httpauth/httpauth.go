@@ -12,14 +12,14 @@
 //
 //	mw, err := httpauth.New(auth, httpauth.WithClaims(func() jwt.Claims { return new(httpauth.ScopedClaims) }))
 //	mux.Handle("GET /api/", mw.Handler(api))
-//	mux.Handle("POST /api/transfer", mw.Require(httpauth.Policy{MaxAge: 5 * time.Minute, Scopes: []string{"transfer"}})(transfer))
+//	mux.Handle("POST /api/transfer", mw.Require(httpauth.Policy{AuthAge: 5 * time.Minute, Scopes: []string{"transfer"}})(transfer))
 //
 // Handlers read the verified claims with [ClaimsFrom]. A route that also
 // serves anonymous users takes [Middleware.Optional]: without a token the
 // handler runs with no claims; a bad token is refused all the same. Mistakes are caught
 // when the middleware or the route is built, not on every request: New
 // refuses a WithClaims that does not return a new pointer; Require panics,
-// as http.ServeMux does for a bad pattern, on a negative MaxAge or on
+// as http.ServeMux does for a bad pattern, on a negative AuthAge or on
 // Scopes with a claims type that has none.
 //
 // # Tokens in, tokens out
@@ -223,9 +223,11 @@ func New(auth TokenVerifier, opts ...Option) (*Middleware, error) {
 
 // A Policy is what a route demands beyond a valid token.
 type Policy struct {
-	// MaxAge, if set, refuses tokens issued longer ago than this: sensitive
-	// routes accept only fresh tokens (a recent login).
-	MaxAge time.Duration
+	// AuthAge, if set, refuses tokens issued longer ago than this, the age
+	// of the authentication (a sensitive route wants a recent login; RFC
+	// 9470's max_age). It is not the Authority's maximum age
+	// (jwtrot.WithMaxAge), which bounds every token.
+	AuthAge time.Duration
 	// Audience, if set, must be named in the token's aud.
 	Audience string
 	// Scopes must all be in the token's scopes (403 insufficient_scope if
@@ -238,12 +240,12 @@ func (m *Middleware) Handler(next http.Handler) http.Handler { return m.Require(
 
 // Require returns middleware that verifies each request's token and applies p.
 // It panics, as http.ServeMux does for a bad pattern, on a policy no token
-// could meet or that would be ignored: a negative MaxAge, or Scopes with a
+// could meet or that would be ignored: a negative AuthAge, or Scopes with a
 // claims type that has no Scopes method (use WithClaims with a type such as
 // [ScopedClaims]).
 func (m *Middleware) Require(p Policy) func(http.Handler) http.Handler {
-	if p.MaxAge < 0 {
-		panic(fmt.Sprintf("httpauth: Policy.MaxAge %v is negative; use 0 for no limit", p.MaxAge))
+	if p.AuthAge < 0 {
+		panic(fmt.Sprintf("httpauth: Policy.AuthAge %v is negative; use 0 for no limit", p.AuthAge))
 	}
 	if len(p.Scopes) > 0 && !m.scoped {
 		panic("httpauth: Policy.Scopes needs a claims type with a Scopes() []string method: add httpauth.WithClaims(func() jwt.Claims { return new(httpauth.ScopedClaims) }) to New")
@@ -301,10 +303,10 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	if res.Resigned != "" {
 		m.sendRefreshed(w, res, fromCookie)
 	}
-	if p.MaxAge > 0 && m.auth.Schedule().Now().Sub(res.IssuedAt) > p.MaxAge {
+	if p.AuthAge > 0 && m.auth.Schedule().Now().Sub(res.IssuedAt) > p.AuthAge {
 		// RFC 9470: the token is fine, the authentication too old here.
 		m.refuse(w, r, Refusal{Status: http.StatusUnauthorized, Code: "insufficient_user_authentication", Reason: "a more recent authentication is required"},
-			`, max_age="`+strconv.FormatInt(int64(p.MaxAge/time.Second), 10)+`"`)
+			`, max_age="`+strconv.FormatInt(int64(p.AuthAge/time.Second), 10)+`"`)
 		return
 	}
 	if p.Audience != "" {

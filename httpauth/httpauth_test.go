@@ -222,8 +222,8 @@ func TestPolicy(t *testing.T) {
 		body   string
 	}{
 		{"none", Policy{}, 200, "ok"},
-		{"fresh enough", Policy{MaxAge: 5 * time.Minute}, 200, "ok"},
-		{"too old", Policy{MaxAge: time.Minute}, 401, `{"error":"insufficient_user_authentication","error_description":"a more recent authentication is required"}` + "\n"},
+		{"fresh enough", Policy{AuthAge: 5 * time.Minute}, 200, "ok"},
+		{"too old", Policy{AuthAge: time.Minute}, 401, `{"error":"insufficient_user_authentication","error_description":"a more recent authentication is required"}` + "\n"},
 		{"audience", Policy{Audience: "billing"}, 200, "ok"},
 		{"other audience", Policy{Audience: "admin"}, 401, `{"error":"invalid_token","error_description":"wrong audience"}` + "\n"},
 		{"scopes", Policy{Scopes: []string{"write", "read"}}, 200, "ok"},

@@ -29,7 +29,7 @@ func TestRefreshSurvivesPolicyRefusal(t *testing.T) {
 	mock.Add(10 * time.Minute) // the token is now from the previous window
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	for name, p := range map[string]Policy{
-		"max age":  {MaxAge: time.Minute},
+		"auth age": {AuthAge: time.Minute},
 		"audience": {Audience: "admin"},
 		"scopes":   {Scopes: []string{"admin"}},
 	} {
@@ -105,7 +105,7 @@ func TestMisconfigurationAtConstruction(t *testing.T) {
 	scoped, _ := New(a, WithClaims(func() jwt.Claims { return new(ScopedClaims) }))
 	for name, f := range map[string]func(){
 		"scopes without a Scopes method": func() { plain.Require(Policy{Scopes: []string{"read"}}) },
-		"negative MaxAge":                func() { scoped.Require(Policy{MaxAge: -time.Minute}) },
+		"negative AuthAge":               func() { scoped.Require(Policy{AuthAge: -time.Minute}) },
 		"a scope with a space":           func() { scoped.Require(Policy{Scopes: []string{"read write"}}) },
 	} {
 		func() {

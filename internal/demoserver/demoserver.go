@@ -47,7 +47,7 @@ func New(auth *jwtrot.Authority, opts ...httpauth.Option) (http.Handler, error) 
 		c, _ := httpauth.ClaimsFrom[*httpauth.ScopedClaims](r.Context())
 		writeJSON(w, map[string]string{"subject": c.Subject})
 	})))
-	sensitive := httpauth.Policy{MaxAge: SensitiveMaxAge, Scopes: []string{"transfer"}}
+	sensitive := httpauth.Policy{AuthAge: SensitiveMaxAge, Scopes: []string{"transfer"}}
 	mux.Handle("POST /transfer", mw.Require(sensitive)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := httpauth.ClaimsFrom[*httpauth.ScopedClaims](r.Context())
 		writeJSON(w, map[string]string{"transferred_by": c.Subject})
