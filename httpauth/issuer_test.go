@@ -116,7 +116,7 @@ func TestRefreshHandler(t *testing.T) {
 // TestRefreshConsumesNoUse: refreshing an N-use token leaves its uses.
 func TestRefreshConsumesNoUse(t *testing.T) {
 	mock := newClock(testEpoch)
-	a, _ := edIssuer(t, mock, mock, jwtrot.WithUseCounter(jwtrot.NewRevocationList(time.Hour, mock)))
+	a, _ := edIssuer(t, mock, mock, jwtrot.WithUseCounter(jwtrot.NewRevocationList(mock)))
 	tok, err := a.Sign(jwt.MapClaims{jwtrot.UsesClaim: 1})
 	if err != nil {
 		t.Fatal(err)

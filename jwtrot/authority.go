@@ -264,6 +264,11 @@ func (a *pipeline) becomeReady() error {
 		}
 	}
 	a.sched = info.Schedule
+	for _, s := range [...]any{a.revoker, a.uses} {
+		if s, ok := s.(MaxAgeSetter); ok {
+			s.SetMaxAge(a.maxAge)
+		}
+	}
 	a.ready.Store(true) // publishes the fields above to every reader of ready
 	return nil
 }

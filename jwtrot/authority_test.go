@@ -405,7 +405,7 @@ func mustHeader(t *testing.T, tok string) string {
 
 func TestRevocation(t *testing.T) {
 	f := newFixture(t)
-	list := NewRevocationList(DefaultTTL, f.clock)
+	list := NewRevocationList(f.clock)
 	a, _ := New(f.d, WithRevoker(list))
 	alice, _ := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
 	bob, _ := a.Sign(jwt.RegisteredClaims{Subject: "bob"})

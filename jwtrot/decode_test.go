@@ -68,7 +68,7 @@ func (c *customJSON) UnmarshalJSON(b []byte) error {
 // scan, the rest to encoding/json) where it applies, encoding/json whole
 // where a type could take a registered claim elsewhere.
 func TestDecodeOnceMatchesEncodingJSON(t *testing.T) {
-	f := newFixture(t, WithRevoker(NewRevocationList(DefaultTTL, clockOf(t))))
+	f := newFixture(t, WithRevoker(NewRevocationList(clockOf(t))))
 	payloads := []jwt.MapClaims{
 		{"sub": "alice", "role": "admin", "level": 3, "tags": []string{"a", "b"}, "nested": map[string]int{"A": 7}, "extra": map[string]any{"x": 1.5}, "Note": "n"},
 		{"sub": "bob", "ROLE": "case-insensitive", "aud": []string{"api", "web"}, "nbf": 1795000000, "jti": "j1"},

@@ -110,7 +110,7 @@ func bothWays(t *testing.T, alg rotation.Algorithm, lang string, command func(cm
 	// second does not; jwtrot's own token, read back above by the other
 	// side with its time-ordered jti, is told apart to the nanosecond.
 	ctx := context.Background()
-	list := jwtrot.NewRevocationList(time.Hour, rotation.SystemClock)
+	list := jwtrot.NewRevocationList(rotation.SystemClock)
 	ra := interopAuthority(t, alg, jwtrot.WithRevoker(list))
 	iat := rc.IssuedAt.Time
 	if err := list.RevokeSubject(ctx, "bob", iat); err != nil {

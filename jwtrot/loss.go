@@ -58,7 +58,9 @@ type RevocationLoss struct {
 	// a forgotten revocation.
 	At time.Time
 	// Until is At plus the maximum age: after it, no token issued before
-	// At is valid any more and the loss no longer matters.
+	// At is valid any more and the loss no longer matters. It is the zero
+	// Time while the store does not know the maximum age ([MaxAgeSetter]):
+	// the loss matters for ever.
 	Until time.Time
 	// Policy is what the Revoker does with those tokens meanwhile.
 	Policy LossPolicy

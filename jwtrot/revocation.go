@@ -38,7 +38,23 @@ type RevocationList struct {
 	uses     map[string]useEntry  // jti → uses consumed
 	swept    int                  // len(uses) after the last sweep
 	lostAt   int64                // Unix ns of the last recorded loss; 0: none
-	lostTill time.Time            // lostAt plus the maximum age
+}
+
+// SetMaxAge implements [MaxAgeSetter]: it keeps the longest maximum age it
+// is given.
+func (l *RevocationList) SetMaxAge(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maxAge = max(l.maxAge, d)
+}
+
+// lostTill is the end of the last loss's effect: its instant plus the
+// maximum age, the zero Time (for ever) while the list does not know it.
+func (l *RevocationList) lostTill() time.Time {
+	if l.maxAge <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, l.lostAt).Add(l.maxAge)
 }
 
 type useEntry struct {
@@ -47,14 +63,24 @@ type useEntry struct {
 }
 
 type subjectEntry struct {
-	notBefore int64     // Unix nanoseconds: tokens issued earlier are revoked
-	until     time.Time // when the entry may go
+	notBefore int64 // Unix nanoseconds: tokens issued earlier are revoked
 }
 
 var (
-	_ Revoker    = (*RevocationList)(nil)
-	_ UseCounter = (*RevocationList)(nil)
+	_ Revoker      = (*RevocationList)(nil)
+	_ UseCounter   = (*RevocationList)(nil)
+	_ MaxAgeSetter = (*RevocationList)(nil)
 )
+
+// A MaxAgeSetter is a [Revoker] or [UseCounter] whose entries must live as
+// long as the tokens they cover. An [Authority] or a [Verifier] given one
+// ([WithRevoker]) tells it the maximum age of its tokens, the one setting
+// that both must agree on, as soon as it knows it: at [New], or when a
+// Verifier becomes ready with the maximum age its issuer publishes. A store
+// that serves several keeps the longest.
+type MaxAgeSetter interface {
+	SetMaxAge(d time.Duration)
+}
 
 // A ListOption configures a [RevocationList].
 type ListOption func(*RevocationList)
@@ -69,11 +95,16 @@ func ListOnLoss(f func(RevocationLoss)) ListOption {
 	return func(l *RevocationList) { l.onLoss = f }
 }
 
-// NewRevocationList returns an empty list for tokens that live at most
-// maxAge (the Authority's maximum age), telling the time by clock. It
-// panics on an unknown loss policy, a programming error.
-func NewRevocationList(maxAge time.Duration, clock rotation.Clock, opts ...ListOption) *RevocationList {
-	l := &RevocationList{clock: clock, maxAge: maxAge, subjects: map[string]subjectEntry{}, ids: map[string]time.Time{}, uses: map[string]useEntry{}}
+// ListMaxAge sets the maximum age of the tokens the list covers, for a list
+// used without an [Authority] (which tells it its own: [MaxAgeSetter]).
+func ListMaxAge(d time.Duration) ListOption { return func(l *RevocationList) { l.SetMaxAge(d) } }
+
+// NewRevocationList returns an empty list telling the time by clock. The
+// Authority it is given to ([WithRevoker]) tells it the maximum age of its
+// tokens: a subject's revocation is kept that long. It panics on an unknown
+// loss policy, a programming error.
+func NewRevocationList(clock rotation.Clock, opts ...ListOption) *RevocationList {
+	l := &RevocationList{clock: clock, subjects: map[string]subjectEntry{}, ids: map[string]time.Time{}, uses: map[string]useEntry{}}
 	for _, o := range opts {
 		o(l)
 	}
@@ -89,7 +120,7 @@ func NewRevocationList(maxAge time.Duration, clock rotation.Clock, opts ...ListO
 // again at once keeps the new session, and the token that prompted the
 // log-out does not. An older instant never lowers a later one. The entry is
 // kept for the maximum age after notBefore, when every token it covers has
-// expired. It never fails: the error is for the signature shared with
+// expired (until the list learns it, for ever). It never fails: the error is for the signature shared with
 // other stores.
 func (l *RevocationList) RevokeSubject(_ context.Context, subject string, notBefore time.Time) error {
 	if subject == "" {
@@ -101,7 +132,7 @@ func (l *RevocationList) RevokeSubject(_ context.Context, subject string, notBef
 	if old, ok := l.subjects[subject]; ok && old.notBefore >= nb {
 		return nil
 	}
-	l.subjects[subject] = subjectEntry{notBefore: nb, until: notBefore.Add(l.maxAge)}
+	l.subjects[subject] = subjectEntry{notBefore: nb}
 	l.sweep()
 	return nil
 }
@@ -136,9 +167,9 @@ func (l *RevocationList) Forget(at time.Time) {
 	clear(l.uses)
 	l.swept = 0
 	if ns := at.UnixNano(); ns > l.lostAt {
-		l.lostAt, l.lostTill = ns, at.Add(l.maxAge)
+		l.lostAt = ns
 	}
-	ev := RevocationLoss{Store: "memory", Cause: "reset", At: time.Unix(0, l.lostAt), Until: l.lostTill, Policy: l.policy}
+	ev := RevocationLoss{Store: "memory", Cause: "reset", At: time.Unix(0, l.lostAt), Until: l.lostTill(), Policy: l.policy}
 	l.mu.Unlock()
 	if l.onLoss != nil {
 		l.onLoss(ev)
@@ -156,7 +187,7 @@ func (l *RevocationList) Revoked(_ context.Context, t TokenInfo) (bool, error) {
 	if _, ok := l.ids[t.ID]; t.RevokedBy(notBefore, ok) {
 		return true, nil
 	}
-	if l.lostAt != 0 && l.policy == RefuseAfterLoss && (t.Subject != "" || t.ID != "") && t.IssuedAt.UnixNano() < l.lostAt && l.clock.Now().Before(l.lostTill) {
+	if l.lostAt != 0 && l.policy == RefuseAfterLoss && (t.Subject != "" || t.ID != "") && t.IssuedAt.UnixNano() < l.lostAt && (l.maxAge <= 0 || l.clock.Now().Before(l.lostTill())) {
 		return false, ErrRevocationsLost
 	}
 	return false, nil
@@ -198,7 +229,7 @@ func (l *RevocationList) Len() int {
 func (l *RevocationList) sweep() {
 	now := l.clock.Now()
 	for k, e := range l.subjects {
-		if !now.Before(e.until) {
+		if l.maxAge > 0 && !now.Before(time.Unix(0, e.notBefore).Add(l.maxAge)) {
 			delete(l.subjects, k)
 		}
 	}

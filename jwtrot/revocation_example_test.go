@@ -24,7 +24,7 @@ func ExampleRevocationList_RevokeSubject() {
 	if err != nil {
 		panic(err)
 	}
-	list := jwtrot.NewRevocationList(time.Hour, mock)
+	list := jwtrot.NewRevocationList(mock)
 	a, err := jwtrot.New(d, jwtrot.WithRevoker(list))
 	if err != nil {
 		panic(err)
@@ -53,7 +53,9 @@ func ExampleRevocationList_Forget() {
 	now := time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)
 	mock := clock.NewMock()
 	mock.Set(now)
-	list := jwtrot.NewRevocationList(time.Hour, mock, jwtrot.ListOnLoss(func(l jwtrot.RevocationLoss) {
+	// Used on its own, not through an Authority: it is told the maximum
+	// age of the tokens it covers.
+	list := jwtrot.NewRevocationList(mock, jwtrot.ListMaxAge(time.Hour), jwtrot.ListOnLoss(func(l jwtrot.RevocationLoss) {
 		fmt.Println("loss:", l.Cause, l.Policy, "until", l.Until.Format(time.TimeOnly))
 	}))
 	list.Forget(now)

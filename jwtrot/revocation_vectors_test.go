@@ -74,7 +74,7 @@ func TestRevocationVectors(t *testing.T) {
 		}
 	}
 	for _, v := range doc.Subject {
-		l := NewRevocationList(time.Hour, fixedClock(time.Unix(0, ns(t, v.NotBeforeNs))))
+		l := NewRevocationList(fixedClock(time.Unix(0, ns(t, v.NotBeforeNs))), ListMaxAge(time.Hour))
 		if err := l.RevokeSubject(ctx, "alice", time.Unix(0, ns(t, v.NotBeforeNs))); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestRevocationVectors(t *testing.T) {
 		}
 	}
 	for _, v := range doc.Loss {
-		l := NewRevocationList(time.Duration(v.MaxAgeS)*time.Second, fixedClock(time.Unix(0, ns(t, v.NowNs))))
+		l := NewRevocationList(fixedClock(time.Unix(0, ns(t, v.NowNs))), ListMaxAge(time.Duration(v.MaxAgeS)*time.Second))
 		l.Forget(time.Unix(0, ns(t, v.LostAtNs)))
 		_, err := l.Revoked(ctx, TokenInfo{Subject: "alice", ID: "x", IssuedAt: time.Unix(0, ns(t, v.IssuedAtNs))})
 		if refused := errors.Is(err, ErrRevocationsLost); refused != v.Refused || (err != nil && !refused) {
@@ -147,7 +147,7 @@ func TestTimeOrderedJti(t *testing.T) {
 func TestRevocationListLossPolicy(t *testing.T) {
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	var events []RevocationLoss
-	accept := NewRevocationList(time.Hour, fixedClock(now), ListLossPolicy(AcceptAfterLoss), ListOnLoss(func(l RevocationLoss) { events = append(events, l) }))
+	accept := NewRevocationList(fixedClock(now), ListLossPolicy(AcceptAfterLoss), ListOnLoss(func(l RevocationLoss) { events = append(events, l) }), ListMaxAge(time.Hour))
 	accept.Forget(now)
 	if r, err := accept.Revoked(context.Background(), TokenInfo{Subject: "a", IssuedAt: now.Add(-time.Second)}); r || err != nil {
 		t.Fatalf("accept policy: %v, %v", r, err)
@@ -155,7 +155,7 @@ func TestRevocationListLossPolicy(t *testing.T) {
 	if len(events) != 1 || events[0].Cause != "reset" || events[0].Policy != AcceptAfterLoss || !events[0].Until.Equal(now.Add(time.Hour)) {
 		t.Fatalf("events %+v", events)
 	}
-	refuse := NewRevocationList(time.Hour, fixedClock(now))
+	refuse := NewRevocationList(fixedClock(now), ListMaxAge(time.Hour))
 	refuse.Forget(now)
 	refuse.Forget(now.Add(-time.Minute))
 	if _, err := refuse.Revoked(context.Background(), TokenInfo{Subject: "a", IssuedAt: now.Add(-time.Second)}); !errors.Is(err, ErrRevocationsLost) {
@@ -166,5 +166,5 @@ func TestRevocationListLossPolicy(t *testing.T) {
 			t.Fatal("an unknown policy was accepted")
 		}
 	}()
-	NewRevocationList(time.Hour, fixedClock(now), ListLossPolicy(LossPolicy(7)))
+	NewRevocationList(fixedClock(now), ListLossPolicy(LossPolicy(7)), ListMaxAge(time.Hour))
 }

@@ -26,7 +26,7 @@ func ExampleUsesClaim() {
 	if err != nil {
 		panic(err)
 	}
-	list := jwtrot.NewRevocationList(time.Hour, mock)
+	list := jwtrot.NewRevocationList(mock)
 	a, err := jwtrot.New(d, jwtrot.WithRevoker(list), jwtrot.WithTTL(15*time.Minute))
 	if err != nil {
 		panic(err)

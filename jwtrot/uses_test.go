@@ -73,7 +73,7 @@ func TestUsesClaimScan(t *testing.T) {
 
 func TestSignUses(t *testing.T) {
 	f := newFixture(t)
-	list := NewRevocationList(DefaultTTL, f.clock)
+	list := NewRevocationList(f.clock)
 	withList, _ := New(f.d, WithRevoker(list))
 	noIDs, _ := New(f.d, WithUseCounter(list), WithRandomID(false))
 	noCounter := f.a
@@ -105,7 +105,7 @@ func TestSignUses(t *testing.T) {
 
 func TestVerifyUses(t *testing.T) {
 	f := newFixture(t)
-	list := NewRevocationList(DefaultTTL, f.clock)
+	list := NewRevocationList(f.clock)
 	cc := &countingCounter{inner: list}
 	a, _ := New(f.d, WithRevoker(list), WithUseCounter(cc))
 
@@ -167,7 +167,7 @@ type wrongType struct {
 // Only a token that passed everything else consumes a use.
 func TestUsesConsumedLast(t *testing.T) {
 	f := newFixture(t)
-	list := NewRevocationList(DefaultTTL, f.clock)
+	list := NewRevocationList(f.clock)
 	cc := &countingCounter{inner: list}
 	a, _ := New(f.d, WithRevoker(list), WithUseCounter(cc), WithIssuer("https://issuer.example"))
 	other, _ := New(f.d, WithRevoker(list), WithUseCounter(cc), WithIssuer("https://other.example"))
@@ -213,7 +213,7 @@ func TestUsesConsumedLast(t *testing.T) {
 
 func TestUsesFailures(t *testing.T) {
 	f := newFixture(t)
-	list := NewRevocationList(DefaultTTL, f.clock)
+	list := NewRevocationList(f.clock)
 	a, _ := New(f.d, WithUseCounter(list))
 	tok, _ := a.Sign(jwt.MapClaims{"sub": "alice@example.com", UsesClaim: 1})
 	var rc jwt.RegisteredClaims

@@ -105,7 +105,7 @@ func (e *env) fleet(args []string) error {
 		}
 		if *redisAddr != "" {
 			// Each instance its own client, as separate processes would.
-			rv, err := jwtrotredis.New(context.Background(), rueidis.ClientOption{InitAddress: []string{*redisAddr}}, time.Hour,
+			rv, err := jwtrotredis.New(context.Background(), rueidis.ClientOption{InitAddress: []string{*redisAddr}},
 				jwtrotredis.WithLogger(slog.New(slog.NewTextHandler(e.stderr, nil))))
 			if err != nil {
 				return fmt.Errorf("-redis: %w", err)

@@ -21,8 +21,8 @@ func TestLossObserver(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
-	refuse := jwtrot.NewRevocationList(time.Hour, fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss))
-	accept := jwtrot.NewRevocationList(time.Hour, fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss), jwtrot.ListLossPolicy(jwtrot.AcceptAfterLoss))
+	refuse := jwtrot.NewRevocationList(fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss), jwtrot.ListMaxAge(time.Hour))
+	accept := jwtrot.NewRevocationList(fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss), jwtrot.ListLossPolicy(jwtrot.AcceptAfterLoss), jwtrot.ListMaxAge(time.Hour))
 	refuse.Forget(now)
 	refuse.Forget(now.Add(time.Second))
 	accept.Forget(now)

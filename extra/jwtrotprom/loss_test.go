@@ -22,7 +22,7 @@ func TestLossObserver(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
-	list := jwtrot.NewRevocationList(time.Hour, fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss))
+	list := jwtrot.NewRevocationList(fixed(now), jwtrot.ListOnLoss(obs.ObserveLoss), jwtrot.ListMaxAge(time.Hour))
 	list.Forget(now)
 	if _, err := list.Revoked(context.Background(), jwtrot.TokenInfo{Subject: "a", IssuedAt: now.Add(-time.Minute)}); !errors.Is(err, jwtrot.ErrRevocationsLost) {
 		t.Fatalf("a token issued before the loss: %v", err)

@@ -3,7 +3,6 @@ package jwtrotredis
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/jwtrot"
@@ -48,7 +47,7 @@ func BenchmarkVerify(b *testing.B) {
 		a    *jwtrot.Authority
 	}{
 		{"none", newAuth()},
-		{"memory", newAuth(jwtrot.WithRevoker(jwtrot.NewRevocationList(time.Hour, rotation.SystemClock)))},
+		{"memory", newAuth(jwtrot.WithRevoker(jwtrot.NewRevocationList(rotation.SystemClock)))},
 		{"redis-warm", newAuth(jwtrot.WithRevoker(r))},
 	} {
 		tok, err := bc.a.Sign(claims)

@@ -183,7 +183,8 @@ func (r *Revoker) within(ctx context.Context, f func(context.Context)) error {
 // again at once keeps the new session, and the token that prompted the
 // log-out does not. It never lowers a later instant already recorded. The
 // entry expires when every token it covers has: the maximum age after
-// notBefore, plus [ClockMargin]. Once it returns, this Revoker refuses the
+// notBefore, plus [ClockMargin]; before the Revoker knows the maximum age
+// (see [Revoker.SetMaxAge]) it fails. Once it returns, this Revoker refuses the
 // tokens it covers; the other instances do as soon as Redis's invalidation
 // reaches them. With [WithWaitReplicas] it returns nil only once the
 // replicas acknowledged the write. It honours ctx,
@@ -192,8 +193,12 @@ func (r *Revoker) RevokeSubject(ctx context.Context, subject string, notBefore t
 	if subject == "" {
 		return errors.New("jwtrotredis: RevokeSubject with an empty subject")
 	}
+	maxAge := time.Duration(r.maxAge.Load())
+	if maxAge <= 0 {
+		return errNoMaxAge
+	}
 	key := r.key(kindSubject, subject)
-	args := []string{itoa(notBefore.UnixNano()), itoa(notBefore.Add(r.maxAge + ClockMargin).Unix())}
+	args := []string{itoa(notBefore.UnixNano()), itoa(notBefore.Add(maxAge + ClockMargin).Unix())}
 	var err error
 	if r.waitN == 0 {
 		err = raiseNotBefore.Exec(ctx, r.client, []string{key}, args).Error()

@@ -17,7 +17,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // open returns a Revoker on addrs, closed when the test ends.
 func open(t testing.TB, addrs []string, opts ...Option) *Revoker {
 	t.Helper()
-	r, err := New(context.Background(), rueidis.ClientOption{InitAddress: addrs}, time.Hour, append([]Option{WithLogger(quiet)}, opts...)...)
+	r, err := New(context.Background(), rueidis.ClientOption{InitAddress: addrs}, append([]Option{WithMaxAge(time.Hour), WithLogger(quiet)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@
 // [Revoker.RevokeSubject] (log out everywhere, password changed) and
 // [Revoker.RevokeID] (one token) from any instance:
 //
-//	rev, err := jwtrotredis.New(ctx, rueidis.ClientOption{InitAddress: []string{"redis:6379"}}, time.Hour)
+//	rev, err := jwtrotredis.New(ctx, rueidis.ClientOption{InitAddress: []string{"redis:6379"}})
 //	...
 //	defer rev.Close()
 //	auth, err := jwtrot.New(deriver, jwtrot.WithRevoker(rev))

@@ -20,7 +20,7 @@ import (
 // address they put in REDIS_ADDR.)
 func ExampleRevoker() {
 	ctx := context.Background()
-	rev, err := jwtrotredis.New(ctx, rueidis.ClientOption{InitAddress: []string{os.Getenv("REDIS_ADDR")}}, time.Hour)
+	rev, err := jwtrotredis.New(ctx, rueidis.ClientOption{InitAddress: []string{os.Getenv("REDIS_ADDR")}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -29,6 +29,8 @@ func ExampleRevoker() {
 
 	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
 	d, _ := rotation.NewDeriver([]*rotation.Root{root})
+	// The Authority tells the Revoker its maximum age, the TTL here: how
+	// long a subject's revocation is kept.
 	auth, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour), jwtrot.WithRevoker(rev))
 	if err != nil {
 		fmt.Println(err)
@@ -71,7 +73,7 @@ func ExampleRevoker() {
 func ExampleNew_refused() {
 	_, err := jwtrotredis.New(context.Background(),
 		rueidis.ClientOption{InitAddress: []string{"127.0.0.1:6379"}},
-		time.Hour, jwtrotredis.WithPrefix("{auth}:"))
+		jwtrotredis.WithPrefix("{auth}:"))
 	fmt.Println(err)
 	// Output:
 	// jwtrotredis: the key prefix holds '{' or '}': a hash tag would put every key in one cluster slot; choose a prefix without braces

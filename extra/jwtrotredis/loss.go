@@ -80,7 +80,11 @@ func (r *Revoker) isMarker(key string) bool {
 // the loss still matters. One atomic load when nothing was lost.
 func (r *Revoker) lossIn(iat time.Time) bool {
 	lost := r.loss.lostAt.Load()
-	return lost != 0 && r.policy == jwtrot.RefuseAfterLoss && iat.UnixNano() < lost && time.Now().UnixNano() < lost+int64(r.maxAge)
+	if lost == 0 || r.policy != jwtrot.RefuseAfterLoss || iat.UnixNano() >= lost {
+		return false
+	}
+	maxAge := r.maxAge.Load()
+	return maxAge <= 0 || time.Now().UnixNano() < lost+maxAge // unknown: for ever
 }
 
 // needCheck asks for a check before the next answer.
@@ -290,7 +294,10 @@ func (r *Revoker) recordLoss(at int64, cause string) {
 			break
 		}
 	}
-	ev := jwtrot.RevocationLoss{Store: "redis", Cause: cause, At: time.Unix(0, at), Until: time.Unix(0, at).Add(r.maxAge), Policy: r.policy}
+	ev := jwtrot.RevocationLoss{Store: "redis", Cause: cause, At: time.Unix(0, at), Policy: r.policy}
+	if maxAge := r.maxAge.Load(); maxAge > 0 {
+		ev.Until = ev.At.Add(time.Duration(maxAge))
+	}
 	r.log.Error("jwtrotredis: the store may have lost revocations", "cause", ev.Cause, "at", ev.At.UTC(), "until", ev.Until.UTC(), "policy", ev.Policy.String())
 	if r.onLoss != nil {
 		r.onLoss(ev)

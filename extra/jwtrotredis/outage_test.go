@@ -232,7 +232,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 	srv := startServer(t)
 	before := runtime.NumGoroutine()
 	for range 3 {
-		r, err := New(context.Background(), rueidis.ClientOption{InitAddress: []string{srv.addr()}}, time.Hour, WithLogger(quiet))
+		r, err := New(context.Background(), rueidis.ClientOption{InitAddress: []string{srv.addr()}}, WithMaxAge(time.Hour), WithLogger(quiet))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,18 +259,18 @@ func TestCloseLeavesNothing(t *testing.T) {
 func TestNewRefuses(t *testing.T) {
 	opt := rueidis.ClientOption{InitAddress: []string{"127.0.0.1:1"}}
 	for name, tc := range map[string]struct {
-		opt    rueidis.ClientOption
-		maxAge time.Duration
-		opts   []Option
+		opt  rueidis.ClientOption
+		opts []Option
 	}{
-		"no address":   {rueidis.ClientOption{}, time.Hour, nil},
-		"no max age":   {opt, 0, nil},
-		"hash tag":     {opt, time.Hour, []Option{WithPrefix("app{1}:")}},
-		"no timeout":   {opt, time.Hour, []Option{WithTimeout(0)}},
-		"no local TTL": {opt, time.Hour, []Option{WithLocalTTL(-time.Second)}},
-		"stale 0":      {opt, time.Hour, []Option{WithServeStale(0)}},
+		"no address":   {rueidis.ClientOption{}, nil},
+		"max age 0":    {opt, []Option{WithMaxAge(0)}},
+		"max age < 0":  {opt, []Option{WithMaxAge(-time.Hour)}},
+		"hash tag":     {opt, []Option{WithPrefix("app{1}:")}},
+		"no timeout":   {opt, []Option{WithTimeout(0)}},
+		"no local TTL": {opt, []Option{WithLocalTTL(-time.Second)}},
+		"stale 0":      {opt, []Option{WithServeStale(0)}},
 	} {
-		if _, err := New(context.Background(), tc.opt, tc.maxAge, tc.opts...); err == nil {
+		if _, err := New(context.Background(), tc.opt, tc.opts...); err == nil {
 			t.Errorf("%s: New accepted it", name)
 		}
 	}

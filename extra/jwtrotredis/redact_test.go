@@ -21,7 +21,7 @@ func TestRedaction(t *testing.T) {
 	t.Parallel()
 	const password = "s3cret-redis-password"
 	srv := startServer(t, "--requirepass", password)
-	r, err := New(context.Background(), rueidis.ClientOption{InitAddress: []string{srv.addr()}, Password: password}, time.Hour, WithLogger(quiet), WithTimeout(100*time.Millisecond))
+	r, err := New(context.Background(), rueidis.ClientOption{InitAddress: []string{srv.addr()}, Password: password}, WithMaxAge(time.Hour), WithLogger(quiet), WithTimeout(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

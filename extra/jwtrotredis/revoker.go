@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jwtrot/jwtrot/jwtrot"
@@ -39,7 +40,8 @@ const (
 type Revoker struct {
 	client   rueidis.Client
 	prefix   string
-	maxAge   time.Duration
+	maxAge   atomic.Int64 // nanoseconds; 0 until WithMaxAge or an Authority sets it
+	ageSet   bool         // WithMaxAge was given
 	timeout  time.Duration
 	localTTL time.Duration
 	local    *localCache
@@ -66,9 +68,26 @@ type Revoker struct {
 var ErrNotDurable = errors.New("jwtrotredis: the revocation reached fewer replicas than WithWaitReplicas asks: it may not survive a failover; retry")
 
 var (
-	_ jwtrot.Revoker    = (*Revoker)(nil)
-	_ jwtrot.UseCounter = (*Revoker)(nil)
+	_ jwtrot.Revoker      = (*Revoker)(nil)
+	_ jwtrot.UseCounter   = (*Revoker)(nil)
+	_ jwtrot.MaxAgeSetter = (*Revoker)(nil)
 )
+
+// SetMaxAge implements [jwtrot.MaxAgeSetter]: every Authority or Verifier
+// given the Revoker tells it the maximum age of its tokens, and it keeps
+// the longest.
+func (r *Revoker) SetMaxAge(d time.Duration) {
+	for {
+		cur := r.maxAge.Load()
+		if int64(d) <= cur || r.maxAge.CompareAndSwap(cur, int64(d)) {
+			return
+		}
+	}
+}
+
+// errNoMaxAge refuses a subject's revocation before the Revoker knows how
+// long to keep it.
+var errNoMaxAge = errors.New("jwtrotredis: RevokeSubject before the Revoker knows the maximum age of the tokens: give it to an Authority (jwtrot.WithRevoker) first, or set WithMaxAge in a process that has none")
 
 // An Option configures a [Revoker].
 type Option func(*Revoker)
@@ -130,12 +149,21 @@ func WithLossObserver(f func(jwtrot.RevocationLoss)) Option {
 // besides the checks events trigger (default [DefaultCheckInterval]).
 func WithCheckInterval(d time.Duration) Option { return func(r *Revoker) { r.interval = d } }
 
+// WithMaxAge sets the maximum age of the tokens the Revoker covers (a
+// subject's revocation is kept that long), for a process that revokes
+// without an Authority, such as an admin tool. An Authority given the
+// Revoker ([jwtrot.WithRevoker]) tells it its own ([Revoker.SetMaxAge]).
+func WithMaxAge(d time.Duration) Option {
+	return func(r *Revoker) { r.maxAge.Store(int64(d)); r.ageSet = true }
+}
+
 // WithLogger sets where start-up warnings go (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(r *Revoker) { r.log = l } }
 
-// New connects to Redis with opt and returns a Revoker for tokens that live
-// at most maxAge (the Authority's maximum age: a subject's revocation is
-// kept that long). In opt, InitAddress is required; New sets, where they
+// New connects to Redis with opt and returns a Revoker. The Authority it is
+// given to ([jwtrot.WithRevoker]) tells it the maximum age of its tokens
+// (see [Revoker.SetMaxAge]); a process that revokes without one sets it
+// with [WithMaxAge]. In opt, InitAddress is required; New sets, where they
 // are zero, the dial timeout to the check timeout and ConnWriteTimeout to
 // it plus a margin, so that a hung server is given up on and its
 // connection (with its cache) dropped.
@@ -144,16 +172,16 @@ func WithLogger(l *slog.Logger) Option { return func(r *Revoker) { r.log = l } }
 // [Revoker.Warnings], if the server may evict keys (maxmemory-policy other
 // than noeviction: an evicted revocation is forgotten) or persists nothing
 // (a restart forgets every revocation).
-func New(ctx context.Context, opt rueidis.ClientOption, maxAge time.Duration, opts ...Option) (*Revoker, error) {
-	r := &Revoker{prefix: DefaultPrefix, maxAge: maxAge, timeout: DefaultTimeout, localTTL: DefaultLocalTTL, log: slog.Default(), interval: DefaultCheckInterval}
+func New(ctx context.Context, opt rueidis.ClientOption, opts ...Option) (*Revoker, error) {
+	r := &Revoker{prefix: DefaultPrefix, timeout: DefaultTimeout, localTTL: DefaultLocalTTL, log: slog.Default(), interval: DefaultCheckInterval}
 	for _, o := range opts {
 		o(r)
 	}
 	switch {
 	case len(opt.InitAddress) == 0:
 		return nil, errors.New("jwtrotredis: no Redis address: set InitAddress in the rueidis.ClientOption")
-	case maxAge <= 0:
-		return nil, fmt.Errorf("jwtrotredis: maximum age %v is not positive: pass the Authority's maximum age", maxAge)
+	case r.ageSet && r.maxAge.Load() <= 0:
+		return nil, fmt.Errorf("jwtrotredis: WithMaxAge(%v) is not positive: give the Authority's maximum age, or leave it out and let the Authority tell it", time.Duration(r.maxAge.Load()))
 	case strings.ContainsAny(r.prefix, "{}"):
 		return nil, errors.New("jwtrotredis: the key prefix holds '{' or '}': a hash tag would put every key in one cluster slot; choose a prefix without braces")
 	case r.timeout <= 0:

@@ -115,7 +115,7 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := jwtrot.NewRevocationList(time.Hour, clk)
+	list := jwtrot.NewRevocationList(clk)
 	a, err := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"), jwtrot.WithRevoker(list), jwtrot.WithObserver(record))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // Config whose New returns it to revokertest.Test.
 func ExampleListStore() {
 	now := time.Date(2026, 11, 22, 10, 45, 0, 0, time.UTC)
-	s := revokertest.ListStore(jwtrot.NewRevocationList(time.Hour, fixedClock(now)))
+	s := revokertest.ListStore(jwtrot.NewRevocationList(fixedClock(now), jwtrot.ListMaxAge(time.Hour)))
 	ctx := context.Background()
 
 	_ = s.RevokeSubject(ctx, "alice", now)

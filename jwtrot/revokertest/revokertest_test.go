@@ -19,7 +19,7 @@ var _ rotation.Clock = systemClock{}
 func TestRevocationList(t *testing.T) {
 	revokertest.Test(t, revokertest.Config{
 		New: func(*testing.T) revokertest.Store {
-			return revokertest.ListStore(jwtrot.NewRevocationList(time.Hour, systemClock{}))
+			return revokertest.ListStore(jwtrot.NewRevocationList(systemClock{}, jwtrot.ListMaxAge(time.Hour)))
 		},
 		Lose: revokertest.ListLose,
 	})
