@@ -126,8 +126,5 @@ func (cs *ClientSecrets) String() string {
 	return fmt.Sprintf("httpauth.ClientSecrets{%d clients}", len(cs.clients))
 }
 
-// GoString hides the secrets' digests from %#v.
-func (cs *ClientSecrets) GoString() string { return cs.String() }
-
 // Format hides the secrets' digests from every fmt verb.
 func (cs *ClientSecrets) Format(f fmt.State, _ rune) { fmt.Fprint(f, cs.String()) }

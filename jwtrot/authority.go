@@ -26,8 +26,11 @@ const (
 // the first root and accepts the previous, the current and (within the skew)
 // the next window of every root, re-signing previous-window tokens.
 //
-// With an [rotation.EdDSA] Deriver it signs with Ed25519, and services that
-// only verify can hold a [Verifier] of the public keys instead of the root.
+// An Authority is a [Verifier] that also signs: it has the Verifier's
+// methods, with the same checks in the same code path, and its Verify
+// re-signs. With an [rotation.EdDSA] Deriver it signs with Ed25519, and
+// services that only verify can hold a Verifier of the public keys instead
+// of the root.
 //
 // An Authority is safe for concurrent use.
 type Authority struct {
@@ -444,9 +447,6 @@ func (a Authority) String() string {
 	return fmt.Sprintf("jwtrot.Authority{%v, ttl: %v, maxAge: %v, issuer: %q, audience: %q}", a.d, a.ttl, a.maxAge, a.issuer, a.aud)
 }
 
-// GoString hides the keys from %#v.
-func (a Authority) GoString() string { return a.String() }
-
 // Format hides the keys from every fmt verb.
 func (a Authority) Format(f fmt.State, _ rune) { fmt.Fprint(f, a.String()) }
 
@@ -458,7 +458,6 @@ func (a Authority) LogValue() slog.Value {
 
 var (
 	_ fmt.Stringer   = Authority{}
-	_ fmt.GoStringer = Authority{}
 	_ fmt.Formatter  = Authority{}
 	_ slog.LogValuer = Authority{}
 )
