@@ -164,14 +164,15 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 	if len(sig) != base64.RawURLEncoding.EncodedLen(a.alg.SignatureSize()) {
 		return Result{}, errSigLength
 	}
-	// The MAC is computed over the token's own bytes, not a copy: bytesOf
-	// gives a read-only view that the hash reads and does not keep.
-	var mac [64]byte
-	n, err := rawURL.Decode(mac[:], bytesOf(sig))
+	// The signature (an HMAC or an Ed25519 signature) is checked over the
+	// token's own bytes, not a copy: bytesOf gives a read-only view that
+	// the hash reads and does not keep.
+	var signature [64]byte
+	n, err := rawURL.Decode(signature[:], bytesOf(sig))
 	if err != nil {
 		return Result{}, errNotBase64 // checked before: step 2
 	}
-	if !verifySignature(e.key, bytesOf(token[:d2]), mac[:n]) {
+	if !verifySignature(e.key, bytesOf(token[:d2]), signature[:n]) {
 		return Result{}, ErrBadSignature
 	}
 
@@ -513,8 +514,8 @@ func (e *windowEntry) startToken(n int) []byte {
 // seal appends a dot and the signature of the signing input to it, under
 // sk.
 func seal(sk *rotation.Key, input []byte) string {
-	var mac [64]byte
-	m := sk.AppendSignature(mac[:0], input)
+	var buf [64]byte
+	m := sk.AppendSignature(buf[:0], input)
 	out := base64.RawURLEncoding.AppendEncode(append(input, '.'), m)
 	// out is this call's own buffer, never written again: the token views
 	// it rather than copying it.
