@@ -2,8 +2,8 @@ package jwtrot
 
 import (
 	"strings"
-	"unsafe"
 
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -47,69 +47,28 @@ func (a *pipeline) readHeader(ws *windowSet, header string) (rootID string, inde
 		return "", 0, errNotBase64 // checked before: step 2 of SPEC §6
 	}
 	h := buf[:n]
-	var names [8]nameKey
-	s := scanner{p: h, header: true, names: names[:]}
-	s.skipSpace()
-	if s.peek() != '{' {
-		return "", 0, s.fail("not a JSON object")
-	}
-	var alg, kid, typ span
-	var hasAlg, hasKid, hasTyp, unsupported bool
-	err = s.object(1, func(name span) error {
-		var dst *span
-		var seen *bool
-		switch {
-		case s.equalString(name, "alg"):
-			dst, seen = &alg, &hasAlg
-		case s.equalString(name, "kid"):
-			dst, seen = &kid, &hasKid
-		case s.equalString(name, "typ"):
-			dst, seen = &typ, &hasTyp
-		default:
-			// crit, jku, jwk, x5u, x5c, cty, b64 and anything else:
-			// refused once the whole header has been read.
-			unsupported = true
-			return s.value(2)
-		}
-		if *seen {
-			return s.fail("duplicate parameter")
-		}
-		*seen = true
-		if s.peek() != '"' {
-			return s.fail("parameter is not a string")
-		}
-		var err error
-		*dst, err = s.str()
-		return err
-	})
+	hd, err := jwtjson.ScanHeader(h)
 	if err != nil {
-		return "", 0, err
-	}
-	s.skipSpace()
-	if s.i != len(h) {
-		return "", 0, s.fail("data after the object")
+		return "", 0, malformed(err)
 	}
 	switch {
-	case !hasAlg:
+	case !hd.HasAlg:
 		return "", 0, errNoAlg
-	case !s.equalString(alg, a.alg.String()):
+	case !hd.Alg.Equal(h, a.alg.String()):
 		return "", 0, ErrUnsupportedAlgorithm
-	case unsupported:
+	case hd.Other:
 		return "", 0, ErrUnsupportedHeader
-	case hasTyp && !s.equalFoldString(typ, "JWT"):
+	case hd.HasTyp && !hd.Typ.EqualFold(h, "JWT"):
 		return "", 0, errTyp
-	case !hasKid:
+	case !hd.HasKid:
 		return "", 0, errNoKid
 	}
-	if kid.start == kid.end {
+	if hd.Kid.Start == hd.Kid.End {
 		return "", 0, ErrUnknownKeyID
 	}
-	var kidText string
-	if kid.escaped {
-		kidText = unquote(h[kid.start:kid.end])
-	} else {
-		kidText = unsafe.String(&h[kid.start], kid.end-kid.start) // a view of buf, not kept
-	}
+	// A view of buf when the kid has no escapes, not kept: the root id is
+	// the window set's string or a clone.
+	kidText := hd.Kid.View(h)
 	id, index, err := rotation.ParseKeyID(kidText)
 	if err != nil {
 		return "", 0, ErrUnknownKeyID

@@ -3,6 +3,8 @@ package jwtrot
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 )
 
 // A LossPolicy says what a [Revoker] does with a token issued before its
@@ -71,17 +73,17 @@ type RevocationLoss struct {
 // jwtrot writes (22 base64url characters: the Unix nanoseconds of signing,
 // big-endian, then 64 random bits) and falls within iat's second; else
 // iat's whole second, the earliest instant the token may have been issued.
-func issuedAt(p []byte, c *claimSet) time.Time {
-	if c.hasJti && !c.jti.escaped && c.jti.end-c.jti.start == 22 {
+func issuedAt(p []byte, c *jwtjson.Claims) time.Time {
+	if c.HasJti && !c.Jti.Escaped && c.Jti.End-c.Jti.Start == 22 {
 		var id [16]byte
-		if n, err := rawURL.Decode(id[:], p[c.jti.start:c.jti.end]); err == nil && n == 16 {
+		if n, err := rawURL.Decode(id[:], p[c.Jti.Start:c.Jti.End]); err == nil && n == 16 {
 			ns := int64(binary.BigEndian.Uint64(id[:8]))
-			if ns >= 0 && ns/1e9 == c.iat {
-				return time.Unix(c.iat, ns%1e9)
+			if ns >= 0 && ns/1e9 == c.Iat {
+				return time.Unix(c.Iat, ns%1e9)
 			}
 		}
 	}
-	return time.Unix(c.iat, 0)
+	return time.Unix(c.Iat, 0)
 }
 
 // errLost refuses a token that a lost revocation may cover.

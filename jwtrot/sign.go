@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -78,11 +79,11 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 
 // complete appends the claims p lacks and checks those it has, so that the
 // token's claims pass checkClaims at now.
-func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, error) {
+func (a *Authority) complete(p []byte, c *jwtjson.Claims, now time.Time) ([]byte, error) {
 	var add []byte
 	added := 0
 	member := func(name string) {
-		if c.members > 0 || len(add) > 0 {
+		if c.Members > 0 || len(add) > 0 {
 			add = append(add, ',')
 		}
 		add = append(add, '"')
@@ -91,52 +92,52 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		added++
 	}
 	iat := now.Unix()
-	if c.hasIat {
-		iat = c.iat
+	if c.HasIat {
+		iat = c.Iat
 	}
-	exp := c.exp
-	if !c.hasExp {
+	exp := c.Exp
+	if !c.HasExp {
 		exp = iat + int64(a.ttl/time.Second)
 	}
 	switch {
 	case iat < 0:
 		return nil, fmt.Errorf("%w: the clock is before 1970; iat would be negative", ErrSign)
-	case !c.hasExp && a.ttl == 0:
+	case !c.HasExp && a.ttl == 0:
 		return nil, fmt.Errorf("%w: no exp and no TTL configured", ErrSign)
 	case exp <= now.Unix():
 		return nil, fmt.Errorf("%w: exp is not in the future", ErrSign)
-	case exp > maxNumericDate:
+	case exp > jwtjson.MaxNumericDate:
 		return nil, fmt.Errorf("%w: exp would be after 9999-12-31", ErrSign)
-	case c.hasIat && time.Unix(c.iat, 0).After(now.Add(a.sched.Skew())):
+	case c.HasIat && time.Unix(c.Iat, 0).After(now.Add(a.sched.Skew())):
 		return nil, fmt.Errorf("%w: iat is in the future", ErrSign)
 	case now.Sub(time.Unix(iat, 0)) > a.maxAge:
 		return nil, fmt.Errorf("%w: iat is older than the maximum age", ErrSign)
-	case c.hasNbf && time.Unix(c.nbf, 0).After(now.Add(a.sched.Skew())):
+	case c.HasNbf && time.Unix(c.Nbf, 0).After(now.Add(a.sched.Skew())):
 		return nil, fmt.Errorf("%w: nbf is later than now plus the skew: the token would be refused until then", ErrSign)
-	case c.hasJti && c.jti.start == c.jti.end:
+	case c.HasJti && c.Jti.Start == c.Jti.End:
 		return nil, fmt.Errorf("%w: jti is empty: no revocation by id could reach the token", ErrSign)
-	case a.issuer != "" && c.hasIss && !spanEqual(p, c.iss, a.issuer):
+	case a.issuer != "" && c.HasIss && !c.Iss.Equal(p, a.issuer):
 		return nil, fmt.Errorf("%w: iss is not the configured issuer", ErrSign)
-	case a.aud != "" && c.hasAud && !hasAudience(p, c, a.aud):
+	case a.aud != "" && c.HasAud && !hasAudience(p, c, a.aud):
 		return nil, fmt.Errorf("%w: aud does not name the configured audience", ErrSign)
 	}
-	if !c.hasIat {
+	if !c.HasIat {
 		member("iat")
 		add = strconv.AppendInt(add, iat, 10)
 	}
-	if !c.hasExp {
+	if !c.HasExp {
 		member("exp")
 		add = strconv.AppendInt(add, exp, 10)
 	}
-	if a.issuer != "" && !c.hasIss {
+	if a.issuer != "" && !c.HasIss {
 		member("iss")
 		add = appendJSONString(add, a.issuer)
 	}
-	if a.aud != "" && !c.hasAud {
+	if a.aud != "" && !c.HasAud {
 		member("aud")
 		add = appendJSONString(add, a.aud)
 	}
-	if a.ids && !c.hasJti {
+	if a.ids && !c.HasJti {
 		// A time-ordered jti (SPEC §12.1): the signing instant in Unix
 		// nanoseconds, then 64 random bits. With iat it gives the token's
 		// issue instant to the nanosecond, for exact subject revocation.
@@ -148,14 +149,14 @@ func (a *Authority) complete(p []byte, c *claimSet, now time.Time) ([]byte, erro
 		add = base64.RawURLEncoding.AppendEncode(add, id[:])
 		add = append(add, '"')
 	}
-	if c.members+added > maxMembers {
-		return nil, fmt.Errorf("%w: %d claims with the %d Sign adds are more than the 64 a verifier reads", ErrSign, c.members, added)
+	if c.Members+added > jwtjson.MaxMembers {
+		return nil, fmt.Errorf("%w: %d claims with the %d Sign adds are more than the 64 a verifier reads", ErrSign, c.Members, added)
 	}
 	if len(add) == 0 {
 		return p, nil
 	}
-	out := make([]byte, 0, c.last+len(add)+1)
-	out = append(out, p[:c.last]...)
+	out := make([]byte, 0, c.Last+len(add)+1)
+	out = append(out, p[:c.Last]...)
 	out = append(out, add...)
 	return append(out, '}'), nil
 }

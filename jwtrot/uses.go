@@ -3,6 +3,8 @@ package jwtrot
 import (
 	"context"
 	"fmt"
+
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 )
 
 // UsesClaim is the name of the private claim that makes a token an N-use
@@ -83,24 +85,14 @@ func (a *pipeline) consumeUse(ctx context.Context, info TokenInfo) error {
 
 // checkUses refuses to sign an N-use token that could never be verified:
 // no jti, or no counter to count its uses.
-func (a *Authority) checkUses(c *claimSet) error {
+func (a *Authority) checkUses(c *jwtjson.Claims) error {
 	switch {
-	case !c.hasUses:
+	case !c.HasUses:
 		return nil
-	case !c.hasJti && !a.ids:
+	case !c.HasJti && !a.ids:
 		return fmt.Errorf("%w: an N-use token (%s) needs a jti: set one or enable WithRandomID", ErrSign, UsesClaim)
 	case a.uses == nil:
 		return fmt.Errorf("%w: an N-use token (%s) needs a UseCounter: see WithUseCounter", ErrSign, UsesClaim)
 	}
 	return nil
-}
-
-// useCap reads the value of UsesClaim: an integer in [1, MaxUses] written
-// without sign, fraction or exponent.
-func (s *scanner) useCap() (int64, error) {
-	v, err := s.integer(UsesClaim, "positive", MaxUses)
-	if err == nil && v < 1 {
-		return 0, s.fail(UsesClaim + " is out of range")
-	}
-	return v, err
 }

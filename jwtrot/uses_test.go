@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 )
 
 // countingCounter wraps a UseCounter and records the calls it gets.
@@ -52,8 +53,8 @@ func TestUsesClaimScan(t *testing.T) {
 		switch {
 		case tc.want == 0 && !errors.Is(err, ErrMalformed):
 			t.Errorf("cap %s: err = %v, want ErrMalformed", tc.value, err)
-		case tc.want != 0 && (err != nil || !c.hasUses || c.uses != tc.want):
-			t.Errorf("cap %s: %v, %v, %d", tc.value, err, c.hasUses, c.uses)
+		case tc.want != 0 && (err != nil || !c.HasUses || c.Uses != tc.want):
+			t.Errorf("cap %s: %v, %v, %d", tc.value, err, c.HasUses, c.Uses)
 		}
 	}
 	// Case variants of the name are refused, as for the registered claims,
@@ -63,11 +64,11 @@ func TestUsesClaimScan(t *testing.T) {
 			t.Errorf("%q: err = %v, want ErrMalformed", name, err)
 		}
 	}
-	if c, err := scanClaims([]byte(`{"github.com\/jwtrot\/uses":3}`)); err != nil || c.uses != 3 {
-		t.Errorf("escaped name: %v, %d", err, c.uses)
+	if c, err := scanClaims([]byte(`{"github.com\/jwtrot\/uses":3}`)); err != nil || c.Uses != 3 {
+		t.Errorf("escaped name: %v, %d", err, c.Uses)
 	}
-	if c, err := scanClaims([]byte(`{"github.com/jwtrot/usex":"x"}`)); err != nil || c.hasUses {
-		t.Errorf("another name: %v, %v", err, c.hasUses)
+	if c, err := scanClaims([]byte(`{"github.com/jwtrot/usex":"x"}`)); err != nil || c.HasUses {
+		t.Errorf("another name: %v, %v", err, c.HasUses)
 	}
 }
 
@@ -282,13 +283,21 @@ func TestUsesVectors(t *testing.T) {
 				t.Errorf("%s: %v, want ErrMalformed", v.Payload, err)
 			}
 		case v.Cap < 0:
-			if err != nil || c.hasUses {
-				t.Errorf("%s: %v, %v; want no cap", v.Payload, err, c.hasUses)
+			if err != nil || c.HasUses {
+				t.Errorf("%s: %v, %v; want no cap", v.Payload, err, c.HasUses)
 			}
 		default:
-			if err != nil || !c.hasUses || c.uses != v.Cap {
-				t.Errorf("%s: %v, cap %d; want %d", v.Payload, err, c.uses, v.Cap)
+			if err != nil || !c.HasUses || c.Uses != v.Cap {
+				t.Errorf("%s: %v, cap %d; want %d", v.Payload, err, c.Uses, v.Cap)
 			}
 		}
+	}
+}
+
+// TestUsesClaimAgreesWithReader: the strict reader types the same use-cap
+// claim, with the same bound, as the one jwtrot documents.
+func TestUsesClaimAgreesWithReader(t *testing.T) {
+	if UsesClaim != jwtjson.UsesClaim || MaxUses != jwtjson.MaxUses {
+		t.Fatalf("jwtrot has %q up to %d; its reader %q up to %d", UsesClaim, MaxUses, jwtjson.UsesClaim, jwtjson.MaxUses)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/internal/base64url"
+	"github.com/jwtrot/jwtrot/internal/jwtjson"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -193,17 +194,17 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		KeyID:    e.key.ID(),
 		Window:   e.key.Window(),
 		Position: e.pos,
-		IssuedAt: time.Unix(c.iat, 0),
-		Expires:  time.Unix(c.exp, 0),
+		IssuedAt: time.Unix(c.Iat, 0),
+		Expires:  time.Unix(c.Exp, 0),
 	}
 	var info TokenInfo
-	if a.revoker != nil || c.hasUses {
-		info = TokenInfo{IssuedAt: issuedAt(p, &c), Expires: res.Expires, MaxUses: int(c.uses)}
-		if c.hasSub {
-			info.Subject = spanText(p, c.sub)
+	if a.revoker != nil || c.HasUses {
+		info = TokenInfo{IssuedAt: issuedAt(p, &c), Expires: res.Expires, MaxUses: int(c.Uses)}
+		if c.HasSub {
+			info.Subject = c.Sub.Text(p)
 		}
-		if c.hasJti {
-			info.ID = spanText(p, c.jti)
+		if c.HasJti {
+			info.ID = c.Jti.Text(p)
 		}
 	}
 	if a.revoker != nil {
@@ -222,7 +223,7 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 	if err := decodeClaims(p, &c, claims); err != nil {
 		return Result{}, err
 	}
-	if c.hasUses && !tr.refresh {
+	if c.HasUses && !tr.refresh {
 		tr.store = tr.store || a.uses != nil
 		if err := a.consumeUse(ctx, info); err != nil {
 			return Result{}, err
@@ -324,20 +325,20 @@ func fromRotation(err error) error {
 }
 
 // checkClaims applies the registered-claim rules to a scanned payload.
-func (a *pipeline) checkClaims(p []byte, c *claimSet, now time.Time) error {
+func (a *pipeline) checkClaims(p []byte, c *jwtjson.Claims, now time.Time) error {
 	switch {
-	case !c.hasExp:
+	case !c.HasExp:
 		return errNoExp
-	case !c.hasIat:
+	case !c.HasIat:
 		return errNoIat
-	case now.Unix() >= c.exp:
+	case now.Unix() >= c.Exp:
 		return ErrExpired
 	}
 	late := now.Add(a.sched.Skew())
-	if c.hasNbf && time.Unix(c.nbf, 0).After(late) {
+	if c.HasNbf && time.Unix(c.Nbf, 0).After(late) {
 		return ErrNotYetValid
 	}
-	iat := time.Unix(c.iat, 0)
+	iat := time.Unix(c.Iat, 0)
 	if iat.After(late) {
 		return ErrIssuedInFuture
 	}
@@ -345,15 +346,15 @@ func (a *pipeline) checkClaims(p []byte, c *claimSet, now time.Time) error {
 		return ErrTooOld
 	}
 	if a.issuer != "" {
-		if !c.hasIss {
+		if !c.HasIss {
 			return errNoIss
 		}
-		if !spanEqual(p, c.iss, a.issuer) {
+		if !c.Iss.Equal(p, a.issuer) {
 			return ErrIssuer
 		}
 	}
 	if a.aud != "" {
-		if !c.hasAud {
+		if !c.HasAud {
 			return errNoAud
 		}
 		if !hasAudience(p, c, a.aud) {
@@ -363,9 +364,9 @@ func (a *pipeline) checkClaims(p []byte, c *claimSet, now time.Time) error {
 	return nil
 }
 
-func hasAudience(p []byte, c *claimSet, aud string) bool {
-	for _, sp := range c.aud[:c.nAud] {
-		if spanEqual(p, sp, aud) {
+func hasAudience(p []byte, c *jwtjson.Claims, aud string) bool {
+	for _, sp := range c.Audience() {
+		if sp.Equal(p, aud) {
 			return true
 		}
 	}
@@ -401,26 +402,11 @@ func checkClaimsValue(claims jwt.Claims) error {
 
 // decodeClaims delivers the verified payload into the caller's claims,
 // already checked by checkClaimsValue.
-func decodeClaims(p []byte, c *claimSet, claims jwt.Claims) error {
-	var err error
-	switch dst := claims.(type) {
-	case nil:
+func decodeClaims(p []byte, c *jwtjson.Claims, claims jwt.Claims) error {
+	if claims == nil {
 		return nil
-	case *jwt.RegisteredClaims:
-		fillRegistered(dst, p, c)
-	case jwt.MapClaims:
-		err = decodeMap(p, c, dst)
-	default:
-		v := reflect.ValueOf(claims) // a non-nil pointer: checkClaimsValue
-		direct := false
-		if v.Elem().Kind() == reflect.Struct {
-			direct, err = decodeStruct(p, c, v)
-		}
-		if !direct {
-			err = json.Unmarshal(p, claims)
-		}
 	}
-	if err != nil {
+	if err := c.Decode(p, claims); err != nil {
 		return decodeError(err)
 	}
 	if v, ok := claims.(jwt.ClaimsValidator); ok {
@@ -442,48 +428,6 @@ func decodeError(err error) error {
 		return fmt.Errorf("%w: a JSON %s does not fit the Go type %s", ErrInvalidClaims, kind, te.Type)
 	}
 	return errClaimsDecode
-}
-
-// fillRegistered sets rc from a scanned payload without encoding/json: the
-// strings share the payload's bytes, the dates one array. p is the buffer
-// verify decoded the payload into and never writes again, so the strings
-// view it without a copy; they keep its few hundred bytes alive as long as
-// any of them lives.
-func fillRegistered(rc *jwt.RegisteredClaims, p []byte, c *claimSet) {
-	*rc = jwt.RegisteredClaims{}
-	ps := unsafe.String(unsafe.SliceData(p), len(p))
-	text := func(sp span) string {
-		if sp.escaped {
-			return spanText(p, sp)
-		}
-		return ps[sp.start:sp.end]
-	}
-	if c.hasIss {
-		rc.Issuer = text(c.iss)
-	}
-	if c.hasSub {
-		rc.Subject = text(c.sub)
-	}
-	if c.hasJti {
-		rc.ID = text(c.jti)
-	}
-	if c.hasAud {
-		rc.Audience = make(jwt.ClaimStrings, c.nAud)
-		for i, sp := range c.aud[:c.nAud] {
-			rc.Audience[i] = text(sp)
-		}
-	}
-	dates := new([3]jwt.NumericDate)
-	set := func(i int, has bool, v int64) *jwt.NumericDate {
-		if !has {
-			return nil
-		}
-		dates[i].Time = time.Unix(v, 0)
-		return &dates[i]
-	}
-	rc.ExpiresAt = set(0, c.hasExp, c.exp)
-	rc.NotBefore = set(1, c.hasNbf, c.nbf)
-	rc.IssuedAt = set(2, c.hasIat, c.iat)
 }
 
 // zeroClaims empties the caller's claims after a refusal.

@@ -1,4 +1,4 @@
-package jwtrot
+package jwtjson
 
 import (
 	"encoding"
@@ -164,14 +164,14 @@ func (fp *fieldPlan) zero(v reflect.Value) bool {
 // false, before or after setting some fields, when encoding/json must
 // decode the members instead: it then sets the same fields to the same
 // values.
-func (fp *fieldPlan) decode(p []byte, c *claimSet, v reflect.Value) (bool, error) {
+func (fp *fieldPlan) decode(p []byte, c *Claims, v reflect.Value) (bool, error) {
 	ps := unsafe.String(unsafe.SliceData(p), len(p))
 	var ar arena
 	for _, o := range c.others[:c.nOthers] {
-		s, name := otherMember(p, int(o.start), int(o.end))
+		s, name := otherMember(p, int(o.Start), int(o.End))
 		i, ok := fp.lookup(viewText(ps, p, name))
 		if !ok {
-			if !name.ascii {
+			if !name.ASCII {
 				return false, nil // encoding/json folds beyond ASCII
 			}
 			if err := s.value(2); err != nil {

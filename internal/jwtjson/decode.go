@@ -1,4 +1,4 @@
-package jwtrot
+package jwtjson
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -105,11 +106,11 @@ func claimsNameElsewhere(t reflect.Type, skip, depth int) bool {
 // claims from the scan, as encoding/json would give them (numbers as
 // float64, aud as a string or a []any of strings), and only the other
 // members through encoding/json.
-func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
+func decodeMap(p []byte, c *Claims, m jwt.MapClaims) error {
 	ps := unsafe.String(unsafe.SliceData(p), len(p))
 	var ar arena
 	for _, o := range c.others[:c.nOthers] {
-		s, name := otherMember(p, int(o.start), int(o.end))
+		s, name := otherMember(p, int(o.Start), int(o.End))
 		v, err := s.anyValue(ps, &ar)
 		if err != nil {
 			return err
@@ -120,7 +121,7 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 		name string
 		has  bool
 		v    int64
-	}{{"exp", c.hasExp, c.exp}, {"nbf", c.hasNbf, c.nbf}, {"iat", c.hasIat, c.iat}} {
+	}{{"exp", c.HasExp, c.Exp}, {"nbf", c.HasNbf, c.Nbf}, {"iat", c.HasIat, c.Iat}} {
 		if d.has {
 			m[d.name] = float64(d.v)
 		}
@@ -128,19 +129,19 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 	for _, s := range [...]struct {
 		name string
 		has  bool
-		sp   span
-	}{{"iss", c.hasIss, c.iss}, {"sub", c.hasSub, c.sub}, {"jti", c.hasJti, c.jti}} {
+		sp   Span
+	}{{"iss", c.HasIss, c.Iss}, {"sub", c.HasSub, c.Sub}, {"jti", c.HasJti, c.Jti}} {
 		if s.has {
-			m[s.name] = spanText(p, s.sp)
+			m[s.name] = s.sp.Text(p)
 		}
 	}
-	if c.hasAud {
+	if c.HasAud {
 		if !c.audArray {
-			m["aud"] = spanText(p, c.aud[0])
+			m["aud"] = c.aud[0].Text(p)
 		} else {
 			aud := make([]any, c.nAud)
 			for i, sp := range c.aud[:c.nAud] {
-				aud[i] = spanText(p, sp)
+				aud[i] = sp.Text(p)
 			}
 			m["aud"] = aud
 		}
@@ -150,7 +151,7 @@ func decodeMap(p []byte, c *claimSet, m jwt.MapClaims) error {
 
 // otherMember returns a scanner standing at the value of the member at
 // p[start:end], which scanClaims validated, and the member's name.
-func otherMember(p []byte, start, end int) (scanner, span) {
+func otherMember(p []byte, start, end int) (scanner, Span) {
 	s := scanner{p: p[:end], i: start}
 	name := s.skipString()
 	s.skipSpace()
@@ -308,40 +309,40 @@ func (s *scanner) countElements() int {
 
 // skipString passes over a string the scanner has validated before,
 // finding its end and whether it has escapes without checking it again.
-func (s *scanner) skipString() span {
+func (s *scanner) skipString() Span {
 	s.i++ // the opening quote
-	sp := span{start: s.i}
+	sp := Span{Start: s.i}
 	for s.i < len(s.p) {
 		switch s.p[s.i] {
 		case '"':
-			sp.end = s.i
+			sp.End = s.i
 			s.i++
 			return sp
 		case '\\':
-			sp.escaped = true
+			sp.Escaped = true
 			s.i++ // the escaped byte cannot end the string
 		}
 		s.i++
 	}
-	sp.end = s.i
+	sp.End = s.i
 	return sp
 }
 
-// viewText is spanText, viewing ps (p as a string) when the span has no
+// viewText is Span.Text, viewing ps (p as a string) when the Span has no
 // escapes.
-func viewText(ps string, p []byte, sp span) string {
-	if sp.escaped {
-		return spanText(p, sp)
+func viewText(ps string, p []byte, sp Span) string {
+	if sp.Escaped {
+		return sp.Text(p)
 	}
-	return ps[sp.start:sp.end]
+	return ps[sp.Start:sp.End]
 }
 
 // restOf returns a JSON object of the members the registered claims do not
 // hold, in their order and spelling.
-func restOf(p []byte, c *claimSet) []byte {
+func restOf(p []byte, c *Claims) []byte {
 	n := 2
 	for _, m := range c.others[:c.nOthers] {
-		n += int(m.end-m.start) + 1
+		n += int(m.End-m.Start) + 1
 	}
 	rest := make([]byte, 0, n)
 	rest = append(rest, '{')
@@ -349,7 +350,7 @@ func restOf(p []byte, c *claimSet) []byte {
 		if i > 0 {
 			rest = append(rest, ',')
 		}
-		rest = append(rest, p[m.start:m.end]...)
+		rest = append(rest, p[m.Start:m.End]...)
 	}
 	return append(rest, '}')
 }
@@ -358,7 +359,7 @@ func restOf(p []byte, c *claimSet) []byte {
 // jwt.RegisteredClaims, reading the payload once: the registered claims
 // come from the scan, and only the other members go to encoding/json. It
 // reports false when the type must take encoding/json's path whole.
-func decodeStruct(p []byte, c *claimSet, v reflect.Value) (bool, error) {
+func decodeStruct(p []byte, c *Claims, v reflect.Value) (bool, error) {
 	plan := planFor(v.Elem().Type())
 	if !plan.direct {
 		return false, nil
@@ -374,4 +375,65 @@ func decodeStruct(p []byte, c *claimSet, v reflect.Value) (bool, error) {
 		}
 	}
 	return true, json.Unmarshal(restOf(p, c), v.Interface())
+}
+
+// Decode delivers the payload p, which ScanClaims read into c, into dst as
+// json.Unmarshal(p, dst) would, reading p once where it can: a
+// *jwt.RegisteredClaims from the scan alone, a jwt.MapClaims with only its
+// other members decoded, a pointer to a struct that embeds
+// jwt.RegisteredClaims with only its other fields (see planFor). Any other
+// pointer goes to json.Unmarshal. Strings without escapes share p's bytes,
+// so p must never be written again. dst is a non-nil pointer or a non-nil
+// MapClaims; a decoding error is encoding/json's kind (an
+// *json.UnmarshalTypeError where it gives one).
+func (c *Claims) Decode(p []byte, dst any) error {
+	switch dst := dst.(type) {
+	case *jwt.RegisteredClaims:
+		fillRegistered(dst, p, c)
+		return nil
+	case jwt.MapClaims:
+		return decodeMap(p, c, dst)
+	}
+	if v := reflect.ValueOf(dst); v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+		if direct, err := decodeStruct(p, c, v); direct {
+			return err
+		}
+	}
+	return json.Unmarshal(p, dst)
+}
+
+// fillRegistered sets rc from a scanned payload without encoding/json: the
+// strings share the payload's bytes, the dates one array. p is the buffer
+// verify decoded the payload into and never writes again, so the strings
+// view it without a copy; they keep its few hundred bytes alive as long as
+// any of them lives.
+func fillRegistered(rc *jwt.RegisteredClaims, p []byte, c *Claims) {
+	*rc = jwt.RegisteredClaims{}
+	ps := unsafe.String(unsafe.SliceData(p), len(p))
+	if c.HasIss {
+		rc.Issuer = viewText(ps, p, c.Iss)
+	}
+	if c.HasSub {
+		rc.Subject = viewText(ps, p, c.Sub)
+	}
+	if c.HasJti {
+		rc.ID = viewText(ps, p, c.Jti)
+	}
+	if c.HasAud {
+		rc.Audience = make(jwt.ClaimStrings, c.nAud)
+		for i, sp := range c.aud[:c.nAud] {
+			rc.Audience[i] = viewText(ps, p, sp)
+		}
+	}
+	dates := new([3]jwt.NumericDate)
+	set := func(i int, has bool, v int64) *jwt.NumericDate {
+		if !has {
+			return nil
+		}
+		dates[i].Time = time.Unix(v, 0)
+		return &dates[i]
+	}
+	rc.ExpiresAt = set(0, c.HasExp, c.Exp)
+	rc.NotBefore = set(1, c.HasNbf, c.Nbf)
+	rc.IssuedAt = set(2, c.HasIat, c.Iat)
 }
