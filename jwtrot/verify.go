@@ -183,9 +183,11 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		return Result{}, errNotBase64 // checked before: step 2
 	}
 	p = p[:n]
-	c, err := scanClaims(p)
+	// Called directly, not through scanClaims: the claims are returned
+	// once, not copied twice.
+	c, err := jwtjson.ScanClaims(p)
 	if err != nil {
-		return Result{}, err
+		return Result{}, malformed(err)
 	}
 	if err := a.checkClaims(p, &c, now); err != nil {
 		return Result{}, err
