@@ -80,7 +80,8 @@ var foldedNames = append(registeredNames[:], UsesClaim)
 // no lone surrogate escapes, no two member names of any object equal under
 // Unicode simple case folding, bounded depth) and extracts the registered
 // claims with their JSON types checked: exp, nbf and iat integers in [0,
-// 9999-12-31]; iss, sub and jti strings; aud a string or an array of strings.
+// 9999-12-31]; iss, sub and jti strings; aud a string or an array of
+// strings; UsesClaim an integer in [1, MaxUses]. A refusal is an [*Error].
 func ScanClaims(p []byte) (Claims, error) {
 	var c Claims
 	var names [MaxMembers]nameKey
