@@ -178,14 +178,7 @@ func (o *Observer) add(k setKey) *sets {
 		storeOK:  []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose))},
 		storeErr: []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose, attribute.String("error.type", "store_error")))},
 	}
-	if len(old) >= obslabels.MaxCached {
-		return s
-	}
-	next := make(map[setKey]*sets, len(old)+1)
-	for kk, v := range old {
-		next[kk] = v
-	}
-	next[k] = s
+	next := obslabels.With(old, k, s)
 	o.sets.Store(&next)
 	return s
 }

@@ -186,14 +186,7 @@ func (o *Observer) add(k seriesKey) *series {
 		storeError:    o.store.WithLabelValues("error", purpose),
 		keySource:     o.keySource.WithLabelValues(purpose, root),
 	}
-	if len(old) >= obslabels.MaxCached {
-		return s
-	}
-	next := make(map[seriesKey]*series, len(old)+1)
-	for kk, v := range old {
-		next[kk] = v
-	}
-	next[k] = s
+	next := obslabels.With(old, k, s)
 	o.series.Store(&next)
 	return s
 }

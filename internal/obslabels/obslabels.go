@@ -9,6 +9,7 @@
 package obslabels
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/jwtrot/jwtrot/httpauth"
@@ -121,4 +122,18 @@ func admit(seen *[]string, v string, limit int) string {
 	}
 	*seen = append(*seen, v)
 	return v
+}
+
+// With is m with k set to v, in a copy that the caller publishes (an
+// observer's readers load the map without a lock and never see it change),
+// or m itself once it holds MaxCached entries: past that, the caller
+// resolves such series on every call instead of caching them.
+func With[K comparable, V any](m map[K]V, k K, v V) map[K]V {
+	if len(m) >= MaxCached {
+		return m
+	}
+	next := make(map[K]V, len(m)+1)
+	maps.Copy(next, m)
+	next[k] = v
+	return next
 }

@@ -49,24 +49,20 @@ func TestSetBounds(t *testing.T) {
 	if got := s.Root(""); got != "none" {
 		t.Errorf(`Root("") = %q, want "none"`, got)
 	}
-	for i := range MaxPurposes + 2 {
-		p := "p" + strconv.Itoa(i)
-		want := p
-		if i >= MaxPurposes {
-			want = "other"
-		}
-		if got := s.Purpose(p); got != want {
-			t.Errorf("Purpose(%q) = %q, want %q", p, got, want)
-		}
-	}
-	for i := range MaxRoots + 2 {
-		r := "r" + strconv.Itoa(i)
-		want := r
-		if i >= MaxRoots {
-			want = "other"
-		}
-		if got := s.Root(r); got != want {
-			t.Errorf("Root(%q) = %q, want %q", r, got, want)
+	for _, tt := range []struct {
+		prefix string
+		limit  int
+		admit  func(string) string
+	}{{"p", MaxPurposes, s.Purpose}, {"r", MaxRoots, s.Root}} {
+		for i := range tt.limit + 2 {
+			v := tt.prefix + strconv.Itoa(i)
+			want := v
+			if i >= tt.limit {
+				want = "other"
+			}
+			if got := tt.admit(v); got != want {
+				t.Errorf("admitting %q: got %q, want %q", v, got, want)
+			}
 		}
 	}
 	// An admitted value stays itself after the bound is reached.
@@ -75,5 +71,20 @@ func TestSetBounds(t *testing.T) {
 	}
 	if got := s.Root("r0"); got != "r0" {
 		t.Errorf(`Root("r0") after the bound = %q`, got)
+	}
+}
+
+func TestWith(t *testing.T) {
+	m := map[int]string{}
+	for i := range MaxCached + 3 {
+		prev := m
+		m = With(m, i, "v")
+		if i < MaxCached {
+			if len(m) != i+1 || m[i] != "v" || len(prev) != i {
+				t.Fatalf("With at %d: len %d, the old map's %d", i, len(m), len(prev))
+			}
+		} else if len(m) != MaxCached {
+			t.Fatalf("With past the bound: len %d", len(m))
+		}
 	}
 }
