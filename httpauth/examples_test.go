@@ -7,42 +7,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/httpauth"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
-// exampleClock is a fixed clock, so that the examples' output is stable; a
-// server leaves the Deriver's clock alone.
-type exampleClock struct{ t time.Time }
-
-func (c *exampleClock) Now() time.Time { return c.t }
-
-// newExampleAuthority is what a server does once at start: load the root
-// (rotation.RootFromFile in production), build the Deriver and Authority.
-func newExampleAuthority(clk rotation.Clock) *jwtrot.Authority {
-	root, err := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
-	if err != nil {
-		panic(err)
-	}
-	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithWindow(10*time.Minute), rotation.WithClock(clk))
-	if err != nil {
-		panic(err)
-	}
-	auth, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour), jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
-	if err != nil {
-		panic(err)
-	}
-	return auth
-}
-
 // A login handler issues a token; a protected route reads the claims with
 // the accessor NewFor returns; the client swaps in Refreshed-Token when it
 // comes.
 func Example_bearer() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	mw, claimsOf, err := httpauth.NewFor[httpauth.ScopedClaims](auth)
 	if err != nil {
 		panic(err)
@@ -78,9 +60,9 @@ func Example_bearer() {
 		}
 	}
 	call()
-	clk.t = clk.t.Add(10 * time.Minute) // the next window
+	clk.Add(10 * time.Minute) // the next window
 	call()
-	clk.t = clk.t.Add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	call()
 	// Output:
 	// 200 hello alice, scopes [read]
@@ -93,8 +75,13 @@ func Example_bearer() {
 // A strict route demands a recent login and a scope; a token that does not
 // meet them gets the RFC 9470 or RFC 6750 challenge.
 func Example_policy() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	mw, _, err := httpauth.NewFor[httpauth.ScopedClaims](auth)
 	if err != nil {
 		panic(err)
@@ -104,8 +91,8 @@ func Example_policy() {
 
 	try := func(scope string, age time.Duration) {
 		tok, _ := auth.Sign(httpauth.ScopedClaims{RegisteredClaims: jwt.RegisteredClaims{Subject: "alice"}, Scope: scope})
-		clk.t = clk.t.Add(age)
-		defer func() { clk.t = clk.t.Add(-age) }()
+		clk.Add(age)
+		defer func() { clk.Add(-age) }()
 		r := httptest.NewRequest("POST", "/transfer", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
 		w := httptest.NewRecorder()
@@ -124,8 +111,13 @@ func Example_policy() {
 // Cookie mode for browsers: the login handler sets the session cookie, the
 // middleware reads and refreshes it, the logout handler clears it.
 func Example_cookie() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	mw, err := httpauth.New(auth, httpauth.WithCookie("__Host-session", http.SameSiteLaxMode))
 	if err != nil {
 		panic(err)

@@ -9,15 +9,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/httpauth"
+	"github.com/jwtrot/jwtrot/jwtrot"
+	"github.com/jwtrot/jwtrot/rotation"
 )
 
 // A refusal writer that answers in RFC 9457 problem details. The
 // WWW-Authenticate challenge is already on the response when it is called.
 func Example_problemDetails() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	problem := func(w http.ResponseWriter, r *http.Request, ref httpauth.Refusal) {
 		code := ref.Code
 		if code == "" {
@@ -38,8 +46,8 @@ func Example_problemDetails() {
 	}
 	api := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
 
-	tok, _ := auth.Sign(jwt.RegisteredClaims{Subject: "alice", ExpiresAt: jwt.NewNumericDate(clk.t.Add(time.Minute))})
-	clk.t = clk.t.Add(2 * time.Minute)
+	tok, _ := auth.Sign(jwt.RegisteredClaims{Subject: "alice", ExpiresAt: jwt.NewNumericDate(clk.Now().Add(time.Minute))})
+	clk.Add(2 * time.Minute)
 	for _, authz := range []string{"", "Bearer " + tok} {
 		r := httptest.NewRequest("GET", "/orders", nil)
 		if authz != "" {
@@ -63,8 +71,13 @@ func Example_problemDetails() {
 // A route that serves anonymous users, and reads the claims when a token
 // is there. A bad token is still refused.
 func ExampleMiddleware_Optional() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	mw, err := httpauth.New(auth)
 	if err != nil {
 		panic(err)
@@ -99,8 +112,13 @@ func ExampleMiddleware_Optional() {
 // golang.org/x/oauth2/clientcredentials and other standard clients get
 // jwtrot tokens from it.
 func ExampleNewClientCredentialsHandler() {
-	clk := &exampleClock{time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC)}
-	auth := newExampleAuthority(clk)
+	// Once at start: the root (rotation.RootFromFile in production), the
+	// Deriver and the Authority; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: use 32+ random bytes, never text"))
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk))
+	auth, _ := jwtrot.New(d, jwtrot.WithIssuer("auth"), jwtrot.WithAudience("api"))
 	clients, err := httpauth.NewClientSecrets(httpauth.RegisteredClient{
 		ID: "reports", Secret: "use-a-long-random-secret-from-your-vault",
 		Scopes: []string{"orders:read", "orders:write"}, Audience: []string{"api"},

@@ -2,11 +2,9 @@ package httpauth_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,95 +18,41 @@ import (
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
-// edIssuer returns an EdDSA Authority (the issuer, which holds the root) and
-// a Verifier that holds only the issuer's public keys, both on mock, which
-// starts at 10:42 on 2026-11-22 so the output is stable.
-func edIssuer() (*jwtrot.Authority, *jwtrot.Verifier, *clock.Mock) {
-	mock := clock.NewMock()
-	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
-	root, err := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
-	if err != nil {
-		panic(err)
-	}
-	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA),
-		rotation.WithWindow(10*time.Minute), rotation.WithClock(mock))
-	if err != nil {
-		panic(err)
-	}
-	issuer, err := jwtrot.New(d, jwtrot.WithTTL(time.Hour))
-	if err != nil {
-		panic(err)
-	}
-	// The public keys for two hours of windows, as a verifier would read
-	// them from a file or from the issuer's jwks.NewHandler.
-	doc, err := jwks.Export(context.Background(), d, mock.Now(), 2*time.Hour)
-	if err != nil {
-		panic(err)
-	}
-	sched, err := rotation.NewSchedule(rotation.WithWindow(10*time.Minute), rotation.WithClock(mock))
-	if err != nil {
-		panic(err)
-	}
-	set, err := jwks.Parse(doc, sched)
-	if err != nil {
-		panic(err)
-	}
-	verifier, err := jwtrot.NewVerifier(set)
-	if err != nil {
-		panic(err)
-	}
-	return issuer, verifier, mock
-}
-
-// kidOf returns the kid of a token's header.
-func kidOf(tok string) string {
-	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
-	var h struct{ Kid string }
-	json.Unmarshal(header, &h)
-	return h.Kid
-}
-
-// bearer sends a request with a Bearer token and returns the response, its
-// body read.
-func bearer(method, url, tok string) (*http.Response, string) {
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		panic(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		panic(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, strings.TrimSpace(string(body))
-}
-
 // The issuer's refresh handler re-signs a token of the previous window,
 // has nothing to do for a current one, and refuses one too old.
 func ExampleNewRefreshHandler() {
-	issuer, _, mock := edIssuer()
+	// The issuer holds the root; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	mock := clock.NewMock()
+	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithClock(mock))
+	issuer, _ := jwtrot.New(d)
 	refresh, err := httpauth.NewRefreshHandler(issuer, httpauth.WithJSONErrors())
 	if err != nil {
 		panic(err)
 	}
-	srv := httptest.NewServer(refresh) // on 127.0.0.1
-	defer srv.Close()
+	post := func(tok string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/refresh", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		refresh.ServeHTTP(w, r)
+		return w
+	}
 
 	tok, _ := issuer.Sign(jwt.MapClaims{"sub": "alice"}) // at 10:42
-	fmt.Println("signed:", kidOf(tok))
+	res, _ := issuer.Verify(context.Background(), tok, nil)
+	fmt.Println("signed:", res.KeyID)
 
-	resp, _ := bearer("POST", srv.URL, tok)
-	fmt.Println("10:42, current window:", resp.StatusCode)
+	fmt.Println("10:42, current window:", post(tok).Code)
 
 	mock.Set(time.Date(2026, 11, 22, 10, 53, 0, 0, time.UTC))
-	resp, _ = bearer("POST", srv.URL, tok)
-	fmt.Println("10:53, previous window:", resp.StatusCode, "re-signed:", kidOf(resp.Header.Get(httpauth.DefaultRefreshHeader)))
+	w := post(tok)
+	res, _ = issuer.Verify(context.Background(), w.Header().Get(httpauth.DefaultRefreshHeader), nil)
+	fmt.Println("10:53, previous window:", w.Code, "re-signed:", res.KeyID)
 
 	mock.Set(time.Date(2026, 11, 22, 11, 5, 0, 0, time.UTC))
-	resp, body := bearer("POST", srv.URL, tok)
-	fmt.Println("11:05, two windows on:", resp.StatusCode, body)
+	w = post(tok)
+	fmt.Println("11:05, two windows on:", w.Code, strings.TrimSpace(w.Body.String()))
 	// Output:
 	// signed: main:2992240
 	// 10:42, current window: 204
@@ -120,7 +64,19 @@ func ExampleNewRefreshHandler() {
 // and has the issuer re-sign those of the previous window: its clients get
 // the re-signed token in the Refreshed-Token header, as from an issuer.
 func ExampleWithIssuerRefresh() {
-	issuer, verifier, mock := edIssuer()
+	// The issuer holds the root; a simulated clock keeps the output stable.
+	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	mock := clock.NewMock()
+	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithClock(mock))
+	issuer, _ := jwtrot.New(d)
+	// The service reads the issuer's public keys (jwks.NewClient in
+	// production) and verifies with them alone.
+	doc, _ := jwks.Export(context.Background(), d, mock.Now(), 2*time.Hour)
+	sched, _ := rotation.NewSchedule(rotation.WithClock(mock))
+	set, _ := jwks.Parse(doc, sched)
+	verifier, _ := jwtrot.NewVerifier(set)
+
 	refresh, err := httpauth.NewRefreshHandler(issuer)
 	if err != nil {
 		panic(err)
@@ -132,26 +88,32 @@ func ExampleWithIssuerRefresh() {
 	if err != nil {
 		panic(err)
 	}
-	api := httptest.NewServer(mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "hello")
-	})))
-	defer api.Close()
+	api := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "hello")
+	}))
+	get := func(tok string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, r)
+		return w
+	}
 
 	tok, _ := issuer.Sign(jwt.MapClaims{"sub": "alice"}) // at 10:42
 
-	resp, body := bearer("GET", api.URL, tok)
-	fmt.Println("10:42:", resp.StatusCode, body, "refreshed:", resp.Header.Get("Refreshed-Token") != "")
+	w := get(tok)
+	fmt.Println("10:42:", w.Code, w.Body, "refreshed:", w.Header().Get("Refreshed-Token") != "")
 
 	mock.Set(time.Date(2026, 11, 22, 10, 53, 0, 0, time.UTC))
-	resp, body = bearer("GET", api.URL, tok)
-	fresh := resp.Header.Get("Refreshed-Token")
-	fmt.Println("10:53:", resp.StatusCode, body, "refreshed:", kidOf(fresh))
+	w = get(tok)
+	fresh := w.Header().Get("Refreshed-Token")
+	res, _ := verifier.Verify(context.Background(), fresh, nil)
+	fmt.Println("10:53:", w.Code, w.Body, "refreshed:", res.KeyID)
 
 	mock.Set(time.Date(2026, 11, 22, 11, 5, 0, 0, time.UTC))
-	resp, _ = bearer("GET", api.URL, tok)
-	fmt.Println("11:05, the old token:", resp.StatusCode)
-	resp, body = bearer("GET", api.URL, fresh)
-	fmt.Println("11:05, the re-signed one:", resp.StatusCode, body)
+	fmt.Println("11:05, the old token:", get(tok).Code)
+	w = get(fresh)
+	fmt.Println("11:05, the re-signed one:", w.Code, w.Body)
 	// Output:
 	// 10:42: 200 hello refreshed: false
 	// 10:53: 200 hello refreshed: main:2992241
@@ -163,7 +125,9 @@ func ExampleWithIssuerRefresh() {
 // what the caller asked for unchecked. Here a caller authenticated by a
 // (toy) session header gets one token per requested scope it may have.
 func ExampleNewTokenHandler() {
-	issuer, _, _ := edIssuer()
+	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
+	issuer, _ := jwtrot.New(d)
 	allowed := map[string][]string{"alice": {"read", "write"}} // user -> scopes
 	authorize := func(r *http.Request, requested []json.RawMessage) ([]jwt.Claims, error) {
 		user := r.Header.Get("X-Session-User") // stands for a real session check
@@ -209,7 +173,12 @@ func ExampleNewTokenHandler() {
 		json.NewDecoder(resp.Body).Decode(&out)
 		fmt.Printf("%s: %d", user, resp.StatusCode)
 		for _, t := range out.Tokens {
-			fmt.Printf(" %s", kidOf(t))
+			var c struct {
+				jwt.RegisteredClaims
+				Scope string `json:"scope"`
+			}
+			_, err := issuer.Verify(context.Background(), t, &c)
+			fmt.Printf(" %s:%s:%v", c.Subject, c.Scope, err == nil)
 		}
 		if out.Error != "" {
 			fmt.Printf(" %s", out.Error)
@@ -219,6 +188,6 @@ func ExampleNewTokenHandler() {
 	ask("alice", `{"claims":[{"scope":"read"},{"scope":"write"},{"scope":"admin"}]}`)
 	ask("mallory", `{"claims":[{"scope":"read"}]}`)
 	// Output:
-	// alice: 200 main:2992240 main:2992240
+	// alice: 200 alice:read:true alice:write:true
 	// mallory: 403 access_denied
 }

@@ -73,7 +73,7 @@ func TestEdDSAAttacks(t *testing.T) {
 		}
 	}
 	// The other way: an EdDSA token is refused by an HMAC Authority.
-	hd, err := rotation.NewDeriver([]*rotation.Root{mustRoot(t)}, rotation.WithWindow(window), rotation.WithClock(c))
+	hd, err := rotation.NewDeriver([]*rotation.Root{mustRoot(t, "main")}, rotation.WithWindow(window), rotation.WithClock(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestEdDSAAttacks(t *testing.T) {
 // usable Ed25519 public key with a canonical kid.
 func FuzzParse(f *testing.F) {
 	c := newClock(epoch)
-	d, err := rotation.NewDeriver([]*rotation.Root{mustRootF(f)}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(window), rotation.WithClock(c))
+	d, err := rotation.NewDeriver([]*rotation.Root{mustRoot(f, "main")}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(window), rotation.WithClock(c))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -132,12 +132,4 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-func mustRootF(f *testing.F) *rotation.Root {
-	r, err := rotation.NewRoot("main", []byte("jwks test root main, 32 bytes or more, not secret"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	return r
 }

@@ -447,11 +447,7 @@ func TestClientCloseLeaksNothing(t *testing.T) {
 // Client fetches again before the next window starts, not after.
 func TestClientFetchesAhead(t *testing.T) {
 	const L = 2 * time.Second
-	root, err := rotation.NewRoot("main", []byte("jwks test root main, 32 bytes or more, not secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(L), rotation.WithSkew(0))
+	d, err := rotation.NewDeriver([]*rotation.Root{mustRoot(t, "main")}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(L), rotation.WithSkew(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,11 +48,7 @@ func issuer(t *testing.T, c rotation.Clock, roots ...string) (*rotation.Deriver,
 	}
 	var rs []*rotation.Root
 	for _, id := range roots {
-		r, err := rotation.NewRoot(id, []byte("jwks test root "+id+", 32 bytes or more, not secret"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs = append(rs, r)
+		rs = append(rs, mustRoot(t, id))
 	}
 	d, err := rotation.NewDeriver(rs, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(window), rotation.WithClock(c))
 	if err != nil {
@@ -118,7 +114,7 @@ func TestExportWindows(t *testing.T) {
 	if _, err := jwks.Export(context.Background(), d, epoch, 200*24*time.Hour); err == nil || !strings.Contains(err.Error(), "shorten") {
 		t.Fatalf("a horizon over MaxKeys: %v", err)
 	}
-	hs, err := rotation.NewDeriver([]*rotation.Root{mustRoot(t)})
+	hs, err := rotation.NewDeriver([]*rotation.Root{mustRoot(t, "main")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +123,10 @@ func TestExportWindows(t *testing.T) {
 	}
 }
 
-func mustRoot(t *testing.T) *rotation.Root {
-	r, err := rotation.NewRoot("main", []byte("jwks test root main, 32 bytes or more, not secret"))
+// mustRoot is the tests' root of that id: a fixed secret of its own.
+func mustRoot(t testing.TB, id string) *rotation.Root {
+	t.Helper()
+	r, err := rotation.NewRoot(id, []byte("jwks test root "+id+", 32 bytes or more, not secret"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -375,7 +375,11 @@ func TestClientTwoURLs(t *testing.T) {
 
 	// A second URL with another key under one of the first's kids: that
 	// document is refused; the first serves.
-	impostor, err := rotation.NewDeriver([]*rotation.Root{namedRoot(t, "main", "an impostor's root, 32 bytes or more, not secret")},
+	impostorRoot, err := rotation.NewRoot("main", []byte("an impostor's root, 32 bytes or more, not secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor, err := rotation.NewDeriver([]*rotation.Root{impostorRoot},
 		rotation.WithAlgorithm(rotation.EdDSA), rotation.WithWindow(window), rotation.WithClock(c))
 	if err != nil {
 		t.Fatal(err)
@@ -395,15 +399,6 @@ func TestClientTwoURLs(t *testing.T) {
 	if _, err := verifier(t, mixed).Verify(context.Background(), sign(t, a), nil); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func namedRoot(t *testing.T, id, secret string) *rotation.Root {
-	t.Helper()
-	r, err := rotation.NewRoot(id, []byte(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 // TestClientRootDropped: a root the document no longer lists is gone at

@@ -12,15 +12,16 @@ import (
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
-// newAuthority builds an Authority on a simulated clock set to a fixed date,
-// so the examples' output is stable.
-func newAuthority() (*jwtrot.Authority, *clock.Mock) {
+// Issue a token and verify it.
+func Example() {
 	// In production: rotation.RootFromFile("main", "/run/secrets/jwt-root"),
 	// the same root on every instance.
 	root, err := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
 	if err != nil {
 		panic(err)
 	}
+	// A simulated clock at a fixed date, so the output is stable; in
+	// production, leave rotation.WithClock out.
 	mock := clock.NewMock()
 	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
 	d, err := rotation.NewDeriver([]*rotation.Root{root},
@@ -32,12 +33,7 @@ func newAuthority() (*jwtrot.Authority, *clock.Mock) {
 	if err != nil {
 		panic(err)
 	}
-	return a, mock
-}
 
-// Issue a token and verify it.
-func Example() {
-	a, _ := newAuthority()
 	token, err := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
 	if err != nil {
 		panic(err)
@@ -61,7 +57,11 @@ func Example() {
 // hand Result.Resigned back to the client (a response header, a cookie). A
 // token left unused for a whole window is refused.
 func Example_resign() {
-	a, mock := newAuthority()
+	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	mock := clock.NewMock()
+	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(mock)) // 10-minute windows
+	a, _ := jwtrot.New(d)
 	token, _ := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
 
 	mock.Add(10 * time.Minute) // the next window
@@ -83,7 +83,11 @@ func Example_resign() {
 // Every refusal wraps one sentinel; switch on them with errors.Is, and show
 // clients jwtrot.Reason, which never echoes the token.
 func Example_errors() {
-	a, mock := newAuthority()
+	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	mock := clock.NewMock()
+	mock.Set(time.Date(2026, 11, 22, 10, 42, 0, 0, time.UTC))
+	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(mock))
+	a, _ := jwtrot.New(d, jwtrot.WithTTL(time.Hour))
 	token, _ := a.Sign(jwt.RegisteredClaims{Subject: "alice"})
 	mock.Add(2 * time.Hour)
 

@@ -69,3 +69,35 @@ func ExampleRevocationList_Forget() {
 	// issued 10:41:00: "revocations_lost"
 	// issued 10:42:01: ""
 }
+
+// A one-time token, for a password-reset link: the first verification
+// accepts it, the next one refuses it. A RevocationList counts the uses in
+// one process; for a fleet, use a shared counter such as
+// github.com/jwtrot/jwtrot/extra/jwtrotredis.
+func ExampleUsesClaim() {
+	root, err := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
+	if err != nil {
+		panic(err)
+	}
+	d, err := rotation.NewDeriver([]*rotation.Root{root})
+	if err != nil {
+		panic(err)
+	}
+	list := jwtrot.NewRevocationList(rotation.SystemClock)
+	a, err := jwtrot.New(d, jwtrot.WithRevoker(list), jwtrot.WithTTL(15*time.Minute))
+	if err != nil {
+		panic(err)
+	}
+
+	link, err := a.Sign(jwt.MapClaims{"sub": "alice", "purpose": "password-reset", jwtrot.UsesClaim: 1})
+	if err != nil {
+		panic(err)
+	}
+	for range 2 {
+		_, err := a.Verify(context.Background(), link, nil)
+		fmt.Printf("%q %q\n", jwtrot.Reason(err), jwtrot.Code(err))
+	}
+	// Output:
+	// "" ""
+	// "no more uses" "used_up"
+}

@@ -61,12 +61,7 @@ func (e *env) fleet(args []string) error {
 	if *alg == "EdDSA" {
 		return e.fleetEdDSA(*n, f.window, *duration)
 	}
-	// A fresh random root for this run, shared by every instance.
-	secret := make([]byte, rotation.MinRootSize)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	root, err := rotation.NewRoot("fleet", secret)
+	root, err := freshRoot()
 	if err != nil {
 		return err
 	}
@@ -262,4 +257,11 @@ func printMetrics(e *env, reg *prometheus.Registry) error {
 		}
 	}
 	return nil
+}
+
+// freshRoot is a random root for this run, shared by every instance.
+func freshRoot() (*rotation.Root, error) {
+	secret := make([]byte, rotation.MinRootSize)
+	rand.Read(secret) // never fails (crypto/rand, Go 1.24)
+	return rotation.NewRoot("fleet", secret)
 }

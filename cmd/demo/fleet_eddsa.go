@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,11 +24,7 @@ import (
 // signing: the verifiers go on accepting from the horizon of keys they
 // hold.
 func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
-	secret := make([]byte, rotation.MinRootSize)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	root, err := rotation.NewRoot("fleet", secret)
+	root, err := freshRoot()
 	if err != nil {
 		return err
 	}

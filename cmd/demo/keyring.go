@@ -338,6 +338,24 @@ func editFlags(f *flags) (keyring, out *string) {
 	return keyring, out
 }
 
+// loadRoot parses the flags of an edit of one root, reads the keyring and
+// finds the root named by -root, which must not be revoked already.
+func loadRoot(f *flags, args []string, keyring, id *string) (doc *ringFile, k *rotation.Keyring, i int, err error) {
+	if err := f.parse(args, 0); err != nil {
+		return nil, nil, -1, err
+	}
+	if doc, k, err = loadKeyring(*keyring); err != nil {
+		return nil, nil, -1, err
+	}
+	if i, err = findRoot(doc, *id); err != nil {
+		return nil, nil, -1, err
+	}
+	if doc.Roots[i].Revoked {
+		return nil, nil, -1, fmt.Errorf("-root %s is revoked already: it verifies nothing", *id)
+	}
+	return doc, k, i, nil
+}
+
 // saveEdit bumps the serial, checks and writes the edited keyring, and
 // returns where status lines go: stdout, unless it carries the keyring.
 func (e *env) saveEdit(doc *ringFile, path, out string) (*rotation.Keyring, io.Writer, error) {
@@ -474,19 +492,9 @@ Example:
 	keyring, out := editFlags(f)
 	id := f.fs.String("root", "", "the `id` of the root to retire")
 	at := f.fs.String("at", "", "retire at this `instant`, RFC 3339 (default: the earliest allowed)")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	doc, k, err := loadKeyring(*keyring)
+	doc, k, i, err := loadRoot(f, args, keyring, id)
 	if err != nil {
 		return err
-	}
-	i, err := findRoot(doc, *id)
-	if err != nil {
-		return err
-	}
-	if doc.Roots[i].Revoked {
-		return fmt.Errorf("-root %s is revoked already: it verifies nothing", *id)
 	}
 	retires, ok := k.EarliestRetirement(*id)
 	if !ok {
@@ -523,19 +531,9 @@ Example:
   demo keyring revoke -keyring /run/secrets/jwt-keyring -root a`)
 	keyring, out := editFlags(f)
 	id := f.fs.String("root", "", "the `id` of the root to revoke")
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	doc, k, err := loadKeyring(*keyring)
+	doc, k, _, err := loadRoot(f, args, keyring, id)
 	if err != nil {
 		return err
-	}
-	i, err := findRoot(doc, *id)
-	if err != nil {
-		return err
-	}
-	if doc.Roots[i].Revoked {
-		return fmt.Errorf("-root %s is revoked already", *id)
 	}
 	now := time.Now()
 	wasIssuing, _ := k.IssuerAt(now)

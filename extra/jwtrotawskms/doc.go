@@ -3,17 +3,10 @@
 // only, never the root, and need no secret of their own beyond the IAM role
 // they already run as.
 //
-// # How it works
+// # Use
 //
-// Every window key is HKDF-SHA256 of the root (SPEC.md §3), which splits
-// into HKDF-Extract, done once, and HKDF-Expand, done per window. KMS holds
-// the root's PRK, HKDF-Extract(salt = 32 zero bytes, root), as the key
-// material of an HMAC_256 key (key usage GENERATE_VERIFY_MAC), which KMS
-// never releases; a window key is then one GenerateMac call with
-// HMAC_SHA_256 for HS256 and EdDSA seeds (two for HS384 and HS512) ([New],
-// [Expander.Expand], [rotation.ExpandHMAC]). An [Expander] implements
-// [rotation.Expander]; wrap it with [rotation.NewExternalRoot] and build the
-// [rotation.Deriver] as usual:
+// Build the key's [Expander] with [New], make it a root with
+// [rotation.NewExternalRoot], and build the [rotation.Deriver] as usual:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx) // region, credentials: the SDK's usual chain
 //	...
@@ -36,6 +29,17 @@
 // never refuses requests one by one. The keys are those of the root in
 // memory, so processes holding the root and processes using KMS verify each
 // other's tokens, and the fingerprint is the same either way.
+//
+// # How it works
+//
+// Every window key is HKDF-SHA256 of the root (SPEC.md §3), which splits
+// into HKDF-Extract, done once, and HKDF-Expand, done per window. KMS holds
+// the root's PRK, HKDF-Extract(salt = 32 zero bytes, root), as the key
+// material of an HMAC_256 key (key usage GENERATE_VERIFY_MAC), which KMS
+// never releases; a window key is then one GenerateMac call with
+// HMAC_SHA_256 for HS256 and EdDSA seeds (two for HS384 and HS512) ([New],
+// [Expander.Expand], [rotation.ExpandHMAC]). An [Expander] implements
+// [rotation.Expander].
 //
 // # Cost and latency
 //

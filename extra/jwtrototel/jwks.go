@@ -2,9 +2,9 @@ package jwtrototel
 
 import (
 	"context"
-	"slices"
 
 	"github.com/jwtrot/jwtrot/httpauth"
+	"github.com/jwtrot/jwtrot/internal/obslabels"
 	"github.com/jwtrot/jwtrot/jwks"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -13,11 +13,6 @@ import (
 // FetchBoundaries are the bucket bounds, in seconds, of the JWKS fetch
 // duration histogram: 5 ms to about 10 s.
 var FetchBoundaries = []float64{0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24}
-
-var (
-	fetchCauses    = []string{"start", "schedule", "retry", "miss"}
-	refreshResults = []string{"resigned", "unneeded", "failed"}
-)
 
 func (o *Observer) newFetchInstruments(m metric.Meter) error {
 	var err error
@@ -66,21 +61,11 @@ func (o *Observer) newFetchInstruments(m metric.Meter) error {
 // issuer last confirmed it.
 func (o *Observer) FetchObserver(purpose string) func(jwks.FetchEvent) {
 	o.mu.Lock()
-	p := attribute.String("jwtrot.purpose", o.labels.purpose(purpose))
+	p := attribute.String("jwtrot.purpose", o.labels.Purpose(purpose))
 	o.mu.Unlock()
 	only := metric.WithAttributeSet(attribute.NewSet(p))
 	return func(ev jwks.FetchEvent) {
-		cause := ev.Cause
-		if !slices.Contains(fetchCauses, cause) {
-			cause = "other"
-		}
-		result := "unchanged"
-		switch {
-		case ev.Err != nil:
-			result = "error"
-		case ev.Changed:
-			result = "changed"
-		}
+		cause, result := obslabels.FetchCause(ev), obslabels.FetchResult(ev)
 		ctx := context.Background()
 		o.fetches.Add(ctx, 1, metric.WithAttributes(p, attribute.String("jwtrot.jwks.cause", cause), attribute.String("jwtrot.jwks.result", result)))
 		o.fetchDuration.Record(ctx, ev.Duration.Seconds(), only)
@@ -105,15 +90,12 @@ func (o *Observer) FetchObserver(purpose string) func(jwks.FetchEvent) {
 // made for it, as it counts an Authority's own.
 func (o *Observer) ObserveIssuerRefresh(ev httpauth.IssuerRefresh) {
 	o.mu.Lock()
-	attrs := []attribute.KeyValue{attribute.String("jwtrot.purpose", o.labels.purpose(ev.Purpose))}
+	attrs := []attribute.KeyValue{attribute.String("jwtrot.purpose", o.labels.Purpose(ev.Purpose))}
 	if ev.RootID != "" {
-		attrs = append(attrs, attribute.String("jwtrot.root", o.labels.root(ev.RootID)))
+		attrs = append(attrs, attribute.String("jwtrot.root", o.labels.Root(ev.RootID)))
 	}
 	o.mu.Unlock()
-	result := ev.Result
-	if !slices.Contains(refreshResults, result) {
-		result = "failed"
-	}
+	result := obslabels.RefreshResult(ev)
 	ctx := context.Background()
 	o.refreshes.Add(ctx, 1, metric.WithAttributes(attrs[0], attribute.String("jwtrot.issuer.refresh.result", result)))
 	if result == "resigned" {

@@ -3,20 +3,14 @@ package jwtrototel_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/extra/jwtrototel"
-	"github.com/jwtrot/jwtrot/httpauth"
 	"github.com/jwtrot/jwtrot/internal/scripted"
 	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/jwtrot"
-	"github.com/jwtrot/jwtrot/rotation"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -85,23 +79,7 @@ func TestNoEmptyAttribute(t *testing.T) {
 func TestCardinalityBound(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	obs, _ := jwtrototel.New(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root})
-	a, _ := jwtrot.New(d, jwtrot.WithObserver(obs.Observe))
-	for i := range 100 {
-		evil, _ := rotation.NewRoot(fmt.Sprintf("evil%d", i), []byte("an attacker's root, 32 bytes or more......"))
-		ed, _ := rotation.NewDeriver([]*rotation.Root{evil})
-		ea, _ := jwtrot.New(ed)
-		tok, _ := ea.Sign(jwt.RegisteredClaims{Subject: "x"})
-		a.Verify(context.Background(), tok, nil)
-	}
-	for i := range 500 {
-		p := fmt.Sprintf("p%d", i%100)
-		obs.Observe(jwtrot.Outcome{Code: fmt.Sprintf("made-up-%d", i%7), Purpose: p, RootID: fmt.Sprintf("r%d", i)})
-		obs.Observe(jwtrot.Outcome{Position: rotation.Position(i%9 - 4), Purpose: p, RootID: fmt.Sprintf("r%d", i)})
-		obs.FetchObserver(p)(jwks.FetchEvent{Cause: fmt.Sprintf("c%d", i)})
-		obs.ObserveIssuerRefresh(httpauth.IssuerRefresh{Purpose: p, RootID: fmt.Sprintf("r%d", i), Result: fmt.Sprintf("x%d", i)})
-	}
+	scripted.Flood(t, obs)
 	fixed := map[attribute.Key][]string{
 		"error.type":                   append(jwtrot.Codes(), "other", "store_error"),
 		"jwtrot.window.position":       {"previous", "current", "next", "none"},
@@ -139,18 +117,6 @@ func TestCardinalityBound(t *testing.T) {
 	}
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func gaugeValue(t *testing.T, reader *sdkmetric.ManualReader, name string) float64 {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
@@ -175,24 +141,13 @@ func gaugeValue(t *testing.T, reader *sdkmetric.ManualReader, name string) float
 // TestFetchObserver: a real JWKS client's first fetch, then a failure and
 // a recovery.
 func TestFetchObserver(t *testing.T) {
-	clk := &testClock{t: time.Now()}
+	clk := scripted.NewClock(time.Now())
 	reader := sdkmetric.NewManualReader()
 	obs, err := jwtrototel.New(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), jwtrototel.WithClock(clk))
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
-	h, _ := jwks.NewHandler(d, time.Hour)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	sched, _ := rotation.NewSchedule()
-	c, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched), jwks.WithObserver(obs.FetchObserver("access")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	clk.Add(90 * time.Second)
+	scripted.FirstFetch(t, clk, obs.FetchObserver("access"))
 	if got := total(sums(t, reader, "jwtrot.jwks.fetches"), map[string]string{"jwtrot.jwks.cause": "start", "jwtrot.jwks.result": "changed"}); got != 1 {
 		t.Errorf("start fetches %d", got)
 	}
@@ -217,32 +172,9 @@ func TestFetchObserver(t *testing.T) {
 // TestIssuerRefreshCounted: the issuer's re-signs for a Verifier's
 // middleware count in jwtrot.resigned.
 func TestIssuerRefreshCounted(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 11, 22, 10, 45, 0, 0, time.UTC)}
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithClock(clk))
-	a, _ := jwtrot.New(d)
-	refresh, _ := httpauth.NewRefreshHandler(a)
-	issuer := httptest.NewServer(refresh)
-	t.Cleanup(issuer.Close)
-	doc, _ := jwks.Export(context.Background(), d, clk.Now(), 2*time.Hour)
-	sched, _ := rotation.NewSchedule(rotation.WithClock(clk))
-	set, _ := jwks.Parse(doc, sched)
 	reader := sdkmetric.NewManualReader()
 	obs, _ := jwtrototel.New(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	v, _ := jwtrot.NewVerifier(set, jwtrot.WithObserver(obs.Observe))
-	mw, err := httpauth.New(v, httpauth.WithIssuerRefresh(issuer.URL, time.Second), httpauth.WithRefreshObserver(obs.ObserveIssuerRefresh))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
-	clk.Add(rotation.DefaultWindow)
-	r := httptest.NewRequest("GET", "/", nil)
-	r.Header.Set("Authorization", "Bearer "+tok)
-	w := httptest.NewRecorder()
-	mw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
-	if w.Header().Get(httpauth.DefaultRefreshHeader) == "" {
-		t.Fatal("no refresh")
-	}
+	scripted.IssuerRefresh(t, obs)
 	if got := total(sums(t, reader, "jwtrot.resigned"), map[string]string{"jwtrot.root": "main", "jwtrot.purpose": "access"}); got != 1 {
 		t.Errorf("jwtrot.resigned %d, want 1", got)
 	}

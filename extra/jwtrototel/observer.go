@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/obslabels"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 	"go.opentelemetry.io/otel/attribute"
@@ -44,7 +45,7 @@ type Observer struct {
 
 	sets   atomic.Pointer[map[setKey]*sets] // copied on write
 	mu     sync.Mutex
-	labels labelSet // guarded by mu
+	labels obslabels.Set // guarded by mu
 }
 
 // An Option configures an [Observer].
@@ -155,20 +156,20 @@ func (o *Observer) add(k setKey) *sets {
 	if s, ok := old[k]; ok {
 		return s
 	}
-	purpose := attribute.String("jwtrot.purpose", o.labels.purpose(k.purpose))
+	purpose := attribute.String("jwtrot.purpose", o.labels.Purpose(k.purpose))
 	// A refusal before any key was chosen has no root: no jwtrot.root
 	// attribute, rather than an empty one.
 	rootAttrs := []attribute.KeyValue{purpose}
 	if k.root != "" {
-		rootAttrs = append(rootAttrs, attribute.String("jwtrot.root", o.labels.root(k.root)))
+		rootAttrs = append(rootAttrs, attribute.String("jwtrot.root", o.labels.Root(k.root)))
 	}
 	outcome := slices.Clone(rootAttrs)
 	dur := []attribute.KeyValue{purpose}
 	if k.code != "" {
-		outcome = append(outcome, attribute.String("error.type", codeLabel(k.code)))
-		dur = append(dur, attribute.String("error.type", codeLabel(k.code)))
+		outcome = append(outcome, attribute.String("error.type", obslabels.Code(k.code)))
+		dur = append(dur, attribute.String("error.type", obslabels.Code(k.code)))
 	} else {
-		outcome = append(outcome, attribute.String("jwtrot.window.position", positionLabel(k.pos)))
+		outcome = append(outcome, attribute.String("jwtrot.window.position", obslabels.Position(k.pos)))
 	}
 	s := &sets{
 		outcome:  []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(outcome...))},
@@ -177,14 +178,7 @@ func (o *Observer) add(k setKey) *sets {
 		storeOK:  []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose))},
 		storeErr: []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(purpose, attribute.String("error.type", "store_error")))},
 	}
-	if len(old) >= maxCached {
-		return s
-	}
-	next := make(map[setKey]*sets, len(old)+1)
-	for kk, v := range old {
-		next[kk] = v
-	}
-	next[k] = s
+	next := obslabels.With(old, k, s)
 	o.sets.Store(&next)
 	return s
 }

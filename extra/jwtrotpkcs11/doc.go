@@ -3,19 +3,10 @@
 // kmsp11 or AWS CloudHSM's, a YubiHSM, SoftHSM2), so that the processes that
 // sign and verify tokens hold window keys only, never the root.
 //
-// # How it works
+// # Use
 //
-// Every window key is HKDF-SHA256 of the root (SPEC.md §3), which splits
-// into HKDF-Extract, done once, and HKDF-Expand, done per window. The token
-// holds the root's PRK, HKDF-Extract(salt = 32 zero bytes, root), as a
-// secret key that is sensitive, never extractable and usable only for
-// CKM_SHA256_HMAC; a window key is then one HMAC for HS256 (two for HS384
-// and HS512) computed by the token ([rotation.ExpandHMAC]). A [Module]
-// implements [rotation.Expander]; wrap it with [rotation.NewExternalRoot] and
-// build the [rotation.Deriver] as usual. The Deriver derives each window's
-// key in the background before the window starts and never calls the token
-// on a request; see the rotation package's guide for what happens when the
-// token is unreachable.
+// Open the token's key with [Open], make it a root with
+// [rotation.NewExternalRoot], and build the [rotation.Deriver] as usual:
 //
 //	m, err := jwtrotpkcs11.Open(jwtrotpkcs11.Config{
 //		Library: "/usr/lib/softhsm/libsofthsm2.so",
@@ -34,6 +25,19 @@
 // The PIN is read from a file or an environment variable at each login and
 // never kept, printed or put in an error. [Open] refuses a key that is
 // extractable or not sensitive.
+//
+// # How it works
+//
+// Every window key is HKDF-SHA256 of the root (SPEC.md §3), which splits
+// into HKDF-Extract, done once, and HKDF-Expand, done per window. The token
+// holds the root's PRK, HKDF-Extract(salt = 32 zero bytes, root), as a
+// secret key that is sensitive, never extractable and usable only for
+// CKM_SHA256_HMAC; a window key is then one HMAC for HS256 (two for HS384
+// and HS512) computed by the token ([rotation.ExpandHMAC]). A [Module]
+// implements [rotation.Expander]. The Deriver derives each window's
+// key in the background before the window starts and never calls the token
+// on a request; see the rotation package's guide for what happens when the
+// token is unreachable.
 //
 // # Getting a root into the token
 //

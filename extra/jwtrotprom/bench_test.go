@@ -12,10 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // BenchmarkVerify verifies one token into *jwt.RegisteredClaims with no
 // observer and with the Prometheus one: compare the two with benchstat.
 func BenchmarkVerify(b *testing.B) {

@@ -14,6 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
+// fixedClock stops the clock at one instant, so that the token is verified
+// in the window it was signed in.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
 func Example() {
 	reg := prometheus.NewRegistry() // prometheus.DefaultRegisterer in a server
 	obs, err := jwtrotprom.New(reg)

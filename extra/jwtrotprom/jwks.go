@@ -1,11 +1,11 @@
 package jwtrotprom
 
 import (
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/jwtrot/jwtrot/httpauth"
+	"github.com/jwtrot/jwtrot/internal/obslabels"
 	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -13,14 +13,6 @@ import (
 // FetchBuckets are the bounds, in seconds, of the JWKS fetch duration
 // histogram: 5 ms to about 10 s, a fetch's default timeout being 5 s.
 var FetchBuckets = prometheus.ExponentialBuckets(0.005, 2, 12)
-
-// The values of the JWKS metrics' labels.
-var (
-	fetchCauses = []string{"start", "schedule", "retry", "miss"}
-	// RefreshResults are the values of jwtrot_issuer_refreshes_total's
-	// result label, those of httpauth.IssuerRefresh.Result.
-	refreshResults = []string{"resigned", "unneeded", "failed"}
-)
 
 func (o *Observer) newFetchMetrics(clk Clock) {
 	o.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -60,20 +52,10 @@ func (o *Observer) newFetchMetrics(clk Clock) {
 // issuer last confirmed it.
 func (o *Observer) FetchObserver(purpose string) func(jwks.FetchEvent) {
 	o.mu.Lock()
-	p := o.labels.purpose(purpose)
+	p := o.labels.Purpose(purpose)
 	o.mu.Unlock()
 	return func(ev jwks.FetchEvent) {
-		cause := ev.Cause
-		if !slices.Contains(fetchCauses, cause) {
-			cause = "other"
-		}
-		result := "unchanged"
-		switch {
-		case ev.Err != nil:
-			result = "error"
-		case ev.Changed:
-			result = "changed"
-		}
+		cause, result := obslabels.FetchCause(ev), obslabels.FetchResult(ev)
 		o.fetches.WithLabelValues(p, cause, result).Inc()
 		o.fetchDuration.WithLabelValues(p).Observe(ev.Duration.Seconds())
 		o.jwksKeys.WithLabelValues(p).Set(float64(ev.Keys))
@@ -97,12 +79,9 @@ func (o *Observer) FetchObserver(purpose string) func(jwks.FetchEvent) {
 //		httpauth.WithRefreshObserver(obs.ObserveIssuerRefresh))
 func (o *Observer) ObserveIssuerRefresh(ev httpauth.IssuerRefresh) {
 	o.mu.Lock()
-	purpose, root := o.labels.purpose(ev.Purpose), o.labels.root(ev.RootID)
+	purpose, root := o.labels.Purpose(ev.Purpose), o.labels.Root(ev.RootID)
 	o.mu.Unlock()
-	result := ev.Result
-	if !slices.Contains(refreshResults, result) {
-		result = "failed"
-	}
+	result := obslabels.RefreshResult(ev)
 	o.refreshes.WithLabelValues(purpose, result).Inc()
 	if result == "resigned" {
 		o.resigned.WithLabelValues(purpose, root).Inc()

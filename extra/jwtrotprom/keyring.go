@@ -3,6 +3,7 @@ package jwtrotprom
 import (
 	"fmt"
 
+	"github.com/jwtrot/jwtrot/internal/obslabels"
 	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,7 +79,7 @@ func (o *StateObserver) ObserveKeyring(ev rotation.KeyringEvent) {
 // whether the client of purpose is ready. A client takes one observer: call
 // it and Observer.FetchObserver's from one function.
 func (o *StateObserver) ReadyObserver(purpose string) func(jwks.FetchEvent) {
-	g := o.ready.WithLabelValues(nonEmpty(purpose))
+	g := o.ready.WithLabelValues(obslabels.NonEmpty(purpose))
 	return func(ev jwks.FetchEvent) {
 		if ev.Ready {
 			g.Set(1)

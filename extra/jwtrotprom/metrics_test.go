@@ -3,22 +3,17 @@ package jwtrotprom_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/extra/jwtrotprom"
-	"github.com/jwtrot/jwtrot/httpauth"
 	"github.com/jwtrot/jwtrot/internal/scripted"
 	"github.com/jwtrot/jwtrot/jwks"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"sync"
 )
 
 // labelValues gathers, per metric and label name, the set of values seen,
@@ -74,24 +69,7 @@ func TestNoEmptyLabel(t *testing.T) {
 func TestCardinalityBound(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	obs, _ := jwtrotprom.New(reg)
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root})
-	a, _ := jwtrot.New(d, jwtrot.WithObserver(obs.Observe))
-	// Attackers' tokens: kids of two hundred roots nobody holds.
-	for i := range 200 {
-		evil, _ := rotation.NewRoot(fmt.Sprintf("evil%d", i), []byte("an attacker's root, 32 bytes or more......"))
-		ed, _ := rotation.NewDeriver([]*rotation.Root{evil})
-		ea, _ := jwtrot.New(ed)
-		tok, _ := ea.Sign(jwt.RegisteredClaims{Subject: "x"})
-		a.Verify(context.Background(), tok, nil)
-	}
-	// Outcomes built by hand, beyond what jwtrot produces.
-	for i := range 500 {
-		obs.Observe(jwtrot.Outcome{Code: fmt.Sprintf("made-up-%d", i%7), Purpose: fmt.Sprintf("p%d", i%100), RootID: fmt.Sprintf("r%d", i)})
-		obs.Observe(jwtrot.Outcome{Position: rotation.Position(i%9 - 4), Purpose: fmt.Sprintf("p%d", i%100), RootID: fmt.Sprintf("r%d", i)})
-		obs.FetchObserver(fmt.Sprintf("p%d", i%100))(jwks.FetchEvent{Cause: fmt.Sprintf("c%d", i)})
-		obs.ObserveIssuerRefresh(httpauth.IssuerRefresh{Purpose: fmt.Sprintf("p%d", i%100), RootID: fmt.Sprintf("r%d", i), Result: fmt.Sprintf("x%d", i)})
-	}
+	scripted.Flood(t, obs)
 	values, series := labelValues(t, reg)
 	codes := append(jwtrot.Codes(), "other", "none")
 	fixed := map[string][]string{
@@ -139,24 +117,13 @@ func TestCardinalityBound(t *testing.T) {
 // TestFetchObserver: a real JWKS client's first fetch, and then a failure
 // and a recovery, as the metrics show them.
 func TestFetchObserver(t *testing.T) {
-	mock := &testClock{t: time.Now()}
+	mock := scripted.NewClock(time.Now())
 	reg := prometheus.NewPedanticRegistry()
 	obs, err := jwtrotprom.New(reg, jwtrotprom.WithClock(mock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
-	h, _ := jwks.NewHandler(d, time.Hour)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	sched, _ := rotation.NewSchedule()
-	c, err := jwks.NewClient(srv.URL, jwks.WithSchedule(sched), jwks.WithObserver(obs.FetchObserver("access")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	mock.Add(90 * time.Second)
+	scripted.FirstFetch(t, mock, obs.FetchObserver("access"))
 	want := func(stage, text string) {
 		t.Helper()
 		if err := testutil.GatherAndCompare(reg, stringsReader(text), "jwtrot_jwks_fetches_total", "jwtrot_jwks_stale", "jwtrot_jwks_document_age_seconds"); err != nil {
@@ -206,34 +173,9 @@ jwtrot_jwks_stale{purpose="access"} 0
 // go through the issuer counts the issuer's re-signs in
 // jwtrot_resigned_total, as an Authority counts its own.
 func TestIssuerRefreshCounted(t *testing.T) {
-	mock := &testClock{t: time.Date(2026, 11, 22, 10, 45, 0, 0, time.UTC)}
-	root, _ := rotation.NewRoot("main", []byte("the root of the metrics test, 32 bytes or more"))
-	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA), rotation.WithClock(mock))
-	a, _ := jwtrot.New(d)
-	refresh, _ := httpauth.NewRefreshHandler(a)
-	issuer := httptest.NewServer(refresh)
-	t.Cleanup(issuer.Close)
-	doc, _ := jwks.Export(context.Background(), d, mock.Now(), 2*time.Hour)
-	sched, _ := rotation.NewSchedule(rotation.WithClock(mock))
-	set, _ := jwks.Parse(doc, sched)
-
 	reg := prometheus.NewPedanticRegistry()
 	obs, _ := jwtrotprom.New(reg)
-	v, _ := jwtrot.NewVerifier(set, jwtrot.WithObserver(obs.Observe))
-	mw, err := httpauth.New(v, httpauth.WithIssuerRefresh(issuer.URL, time.Second), httpauth.WithRefreshObserver(obs.ObserveIssuerRefresh))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := mw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
-	mock.Add(rotation.DefaultWindow)
-	r := httptest.NewRequest("GET", "/", nil)
-	r.Header.Set("Authorization", "Bearer "+tok)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	if w.Header().Get(httpauth.DefaultRefreshHeader) == "" {
-		t.Fatal("no refresh")
-	}
+	scripted.IssuerRefresh(t, obs)
 	if got := sumOver(t, reg, "jwtrot_resigned_total", map[string]string{"purpose": "access", "root": "main"}); got != 1 {
 		t.Errorf("jwtrot_resigned_total %v, want 1", got)
 	}
@@ -243,22 +185,4 @@ func TestIssuerRefreshCounted(t *testing.T) {
 	if got := sumOver(t, reg, "jwtrot_verifications_total", map[string]string{"position": "previous"}); got != 1 {
 		t.Errorf("previous-window verifications %v", got)
 	}
-}
-
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }

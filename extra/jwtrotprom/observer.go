@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/obslabels"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,7 +40,7 @@ type Observer struct {
 
 	series atomic.Pointer[map[seriesKey]*series] // copied on write
 	mu     sync.Mutex                            // serialises writers of series
-	labels labelSet                              // guarded by mu
+	labels obslabels.Set                         // guarded by mu
 }
 
 type seriesKey struct {
@@ -162,7 +163,7 @@ func (o *Observer) Observe(out jwtrot.Outcome) {
 }
 
 // add resolves the series of a new kind of outcome. Its labels come from
-// fixed sets (labelSet); past maxCached kinds of outcome (which only
+// fixed sets (obslabels.Set); past obslabels.MaxCached kinds of outcome (which only
 // outcomes built by hand, not by jwtrot, could reach) it resolves them on
 // every call instead of caching them.
 func (o *Observer) add(k seriesKey) *series {
@@ -172,10 +173,10 @@ func (o *Observer) add(k seriesKey) *series {
 	if s, ok := old[k]; ok {
 		return s
 	}
-	purpose, root := o.labels.purpose(k.purpose), o.labels.root(k.root)
-	result, code, pos := "accepted", "none", positionLabel(k.pos)
+	purpose, root := o.labels.Purpose(k.purpose), o.labels.Root(k.root)
+	result, code, pos := "accepted", "none", obslabels.Position(k.pos)
 	if k.code != "" {
-		result, code, pos = "refused", codeLabel(k.code), "none"
+		result, code, pos = "refused", obslabels.Code(k.code), "none"
 	}
 	s := &series{
 		verifications: o.verifications.WithLabelValues(result, code, pos, purpose, root),
@@ -185,14 +186,7 @@ func (o *Observer) add(k seriesKey) *series {
 		storeError:    o.store.WithLabelValues("error", purpose),
 		keySource:     o.keySource.WithLabelValues(purpose, root),
 	}
-	if len(old) >= maxCached {
-		return s
-	}
-	next := make(map[seriesKey]*series, len(old)+1)
-	for kk, v := range old {
-		next[kk] = v
-	}
-	next[k] = s
+	next := obslabels.With(old, k, s)
 	o.series.Store(&next)
 	return s
 }
@@ -213,7 +207,7 @@ func (o *Observer) ObserveRoots(ctx context.Context, purpose string, roots []*ro
 		if i == 0 {
 			pos = "issuing"
 		}
-		o.roots.WithLabelValues(nonEmpty(purpose), nonEmpty(r.ID()), fp, pos).Set(1)
+		o.roots.WithLabelValues(obslabels.NonEmpty(purpose), obslabels.NonEmpty(r.ID()), fp, pos).Set(1)
 	}
 	return nil
 }

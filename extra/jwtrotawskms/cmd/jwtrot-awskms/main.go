@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/jwtrot/jwtrot/extra/jwtrotawskms"
+	"github.com/jwtrot/jwtrot/internal/rootcmd"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -59,64 +60,50 @@ const usage = `usage:
 const timeout = 2 * time.Minute
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	var alias, keyID, region, endpoint, roleARN string
+	var rf rootcmd.RootFile
+	declare := func(fs *flag.FlagSet) {
+		fs.StringVar(&alias, "alias", "", "alias naming the new key, alias/NAME (create, import)")
+		fs.StringVar(&keyID, "key-id", "", "the key: its id, ARN or alias (fingerprint; import: a key with origin EXTERNAL waiting for its material)")
+		rf.Declare(fs)
+		fs.StringVar(&region, "region", "", "AWS region (default: from the SDK's configuration, AWS_REGION)")
+		fs.StringVar(&endpoint, "endpoint", "", "KMS endpoint URL (default: the region's; AWS_ENDPOINT_URL_KMS also works)")
+		fs.StringVar(&roleARN, "role-arn", "", "ARN of the IAM role the service runs as (policy)")
 	}
-	cmd := args[0]
-	fs := flag.NewFlagSet("jwtrot-awskms "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	alias := fs.String("alias", "", "alias naming the new key, alias/NAME (create, import)")
-	keyID := fs.String("key-id", "", "the key: its id, ARN or alias (fingerprint; import: a key with origin EXTERNAL waiting for its material)")
-	rootFile := fs.String("root-file", "", "root file, in any encoding rotation.ParseRoot reads (import, fingerprint)")
-	rootID := fs.String("root-id", "main", "root id, for reading the root file")
-	region := fs.String("region", "", "AWS region (default: from the SDK's configuration, AWS_REGION)")
-	endpoint := fs.String("endpoint", "", "KMS endpoint URL (default: the region's; AWS_ENDPOINT_URL_KMS also works)")
-	roleARN := fs.String("role-arn", "", "ARN of the IAM role the service runs as (policy)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "jwtrot-awskms %s: unexpected argument %q\n%s", cmd, fs.Arg(0), usage)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	client := func() (*kms.Client, error) {
-		var opts []func(*config.LoadOptions) error
-		if *region != "" {
-			opts = append(opts, config.WithRegion(*region))
-		}
-		cfg, err := config.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("loading the AWS configuration: %w", err)
-		}
-		if cfg.Region == "" {
-			return nil, errors.New("no AWS region: give -region or set AWS_REGION")
-		}
-		return kms.NewFromConfig(cfg, func(o *kms.Options) {
-			if *endpoint != "" {
-				o.BaseEndpoint = aws.String(*endpoint)
+	return rootcmd.Run("jwtrot-awskms", usage, args, stderr, declare, func(cmd string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		client := func() (*kms.Client, error) {
+			var opts []func(*config.LoadOptions) error
+			if region != "" {
+				opts = append(opts, config.WithRegion(region))
 			}
-		}), nil
-	}
-	err := func() error {
+			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			if err != nil {
+				return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+			}
+			if cfg.Region == "" {
+				return nil, errors.New("no AWS region: give -region or set AWS_REGION")
+			}
+			return kms.NewFromConfig(cfg, func(o *kms.Options) {
+				if endpoint != "" {
+					o.BaseEndpoint = aws.String(endpoint)
+				}
+			}), nil
+		}
 		switch cmd {
 		case "create":
 			c, err := client()
 			if err != nil {
 				return err
 			}
-			arn, err := jwtrotawskms.CreateKey(ctx, c, *alias)
+			arn, err := jwtrotawskms.CreateKey(ctx, c, alias)
 			if err != nil {
 				return err
 			}
-			return printKey(ctx, stdout, c, arn, *alias, "created a new root inside KMS")
+			return printKey(ctx, stdout, c, arn, alias, "created a new root inside KMS")
 		case "import":
-			if *rootFile == "" {
-				return errors.New("import needs -root-file")
-			}
-			root, err := rotation.RootFromFile(*rootID, *rootFile)
+			root, err := rf.Load(cmd)
 			if err != nil {
 				return err
 			}
@@ -124,48 +111,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			arn, err := jwtrotawskms.ImportKey(ctx, c, root, *keyID, *alias)
+			arn, err := jwtrotawskms.ImportKey(ctx, c, root, keyID, alias)
 			if err != nil {
 				return err
 			}
-			if err := printKey(ctx, stdout, c, arn, *alias, "imported the root's PRK"); err != nil {
+			if err := printKey(ctx, stdout, c, arn, alias, "imported the root's PRK"); err != nil {
 				return err
 			}
-			want, _ := root.Fingerprint(ctx)
-			fmt.Fprintf(stdout, "root file fingerprint: %s (equal: checked)\n", want)
-			fmt.Fprintf(stdout, "now destroy every other copy of the root (%s, secret-store versions, backups): until then KMS protects nothing\n", *rootFile)
+			rf.PrintImported(ctx, stdout, root, "equal: checked", "KMS")
 			return nil
 		case "fingerprint":
-			if (*rootFile == "") == (*keyID == "") {
+			if (rf.Path == "") == (keyID == "") {
 				return errors.New("fingerprint needs exactly one of -key-id and -root-file")
 			}
-			if *rootFile != "" {
-				root, err := rotation.RootFromFile(*rootID, *rootFile)
-				if err != nil {
-					return err
-				}
-				fp, _ := root.Fingerprint(ctx)
-				fmt.Fprintln(stdout, "fingerprint:", fp)
-				return nil
+			if rf.Path != "" {
+				return rf.PrintFingerprint(ctx, stdout)
 			}
 			c, err := client()
 			if err != nil {
 				return err
 			}
-			return printKey(ctx, stdout, c, *keyID, "", "")
+			return printKey(ctx, stdout, c, keyID, "", "")
 		case "policy":
-			if !strings.HasPrefix(*roleARN, "arn:") {
+			if !strings.HasPrefix(roleARN, "arn:") {
 				return errors.New("policy needs -role-arn arn:aws:iam::ACCOUNT:role/NAME")
 			}
-			return printPolicy(stdout, *roleARN)
+			return printPolicy(stdout, roleARN)
 		}
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-	}()
-	if err != nil {
-		fmt.Fprintf(stderr, "jwtrot-awskms %s: %v\n", cmd, err)
-		return 1
-	}
-	return 0
+		return rootcmd.ErrUnknownCommand
+	})
 }
 
 // printKey opens the key as a service would and prints its ARN and the

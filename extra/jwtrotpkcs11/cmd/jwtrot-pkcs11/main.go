@@ -19,13 +19,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/jwtrot/jwtrot/extra/jwtrotpkcs11"
+	"github.com/jwtrot/jwtrot/internal/rootcmd"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -39,29 +39,18 @@ const usage = `usage:
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	cmd := args[0]
-	fs := flag.NewFlagSet("jwtrot-pkcs11 "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg jwtrotpkcs11.Config
-	fs.StringVar(&cfg.Library, "library", "", "path of the PKCS#11 library (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)")
-	fs.StringVar(&cfg.Token, "token", "", "label of the token")
-	fs.StringVar(&cfg.Key, "key", "", "label of the key object holding the root's PRK")
-	fs.StringVar(&cfg.PINFile, "pin-file", "", "file holding the user PIN")
-	fs.StringVar(&cfg.PINEnv, "pin-env", "", "environment variable holding the user PIN")
-	rootFile := fs.String("root-file", "", "root file, in any encoding rotation.ParseRoot reads (import, fingerprint)")
-	rootID := fs.String("root-id", "main", "root id, for reading the root file")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	var rf rootcmd.RootFile
+	declare := func(fs *flag.FlagSet) {
+		fs.StringVar(&cfg.Library, "library", "", "path of the PKCS#11 library (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)")
+		fs.StringVar(&cfg.Token, "token", "", "label of the token")
+		fs.StringVar(&cfg.Key, "key", "", "label of the key object holding the root's PRK")
+		fs.StringVar(&cfg.PINFile, "pin-file", "", "file holding the user PIN")
+		fs.StringVar(&cfg.PINEnv, "pin-env", "", "environment variable holding the user PIN")
+		rf.Declare(fs)
 	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "jwtrot-pkcs11 %s: unexpected argument %q\n%s", cmd, fs.Arg(0), usage)
-		return 2
-	}
-	err := func() error {
+	return rootcmd.Run("jwtrot-pkcs11", usage, args, stderr, declare, func(cmd string) error {
+		ctx := context.Background()
 		switch cmd {
 		case "generate":
 			if err := jwtrotpkcs11.Generate(cfg); err != nil {
@@ -69,42 +58,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 			return printModuleFingerprint(stdout, cfg, "generated a new root inside the token")
 		case "import":
-			if *rootFile == "" {
-				return errors.New("import needs -root-file")
-			}
-			root, err := rotation.RootFromFile(*rootID, *rootFile)
+			root, err := rf.Load(cmd)
 			if err != nil {
 				return err
 			}
 			if err := jwtrotpkcs11.Import(cfg, root); err != nil {
 				return err
 			}
-			want, _ := root.Fingerprint(context.Background())
 			if err := printModuleFingerprint(stdout, cfg, "imported the root's PRK"); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "root file fingerprint: %s (must be equal)\n", want)
-			fmt.Fprintf(stdout, "now destroy every other copy of the root (%s, secret-store versions, backups): until then the token protects nothing\n", *rootFile)
+			rf.PrintImported(ctx, stdout, root, "must be equal", "the token")
 			return nil
 		case "fingerprint":
-			if *rootFile != "" {
-				root, err := rotation.RootFromFile(*rootID, *rootFile)
-				if err != nil {
-					return err
-				}
-				fp, _ := root.Fingerprint(context.Background())
-				fmt.Fprintln(stdout, "fingerprint:", fp)
-				return nil
+			if rf.Path != "" {
+				return rf.PrintFingerprint(ctx, stdout)
 			}
 			return printModuleFingerprint(stdout, cfg, "")
 		}
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-	}()
-	if err != nil {
-		fmt.Fprintf(stderr, "jwtrot-pkcs11 %s: %v\n", cmd, err)
-		return 1
-	}
-	return 0
+		return rootcmd.ErrUnknownCommand
+	})
 }
 
 func printModuleFingerprint(w io.Writer, cfg jwtrotpkcs11.Config, what string) error {
