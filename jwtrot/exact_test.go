@@ -590,7 +590,7 @@ func (p publicKeys) Algorithm() rotation.Algorithm { return p.d.Algorithm() }
 func (p publicKeys) Schedule() *rotation.Schedule  { return p.d.Schedule() }
 func (p publicKeys) Purpose() string               { return p.d.Purpose() }
 func (p publicKeys) Roots() []string               { return p.d.Roots() }
-func (p publicKeys) Version() int64                { return p.d.Derivations() }
+func (p publicKeys) Version() int64                { return p.d.Version() }
 
 func (p publicKeys) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
 	k, err := p.d.PublicKeyAt(context.Background(), rootID, w)

@@ -52,7 +52,7 @@ func (s deriverSource) Version() int64                { return s.d.Version() }
 // Key returns the root's key for w if the root verifies now: a keyring's
 // root that has retired or is not yet verifying is not held.
 func (s deriverSource) Key(rootID string, w rotation.Window) (rotation.VerifyingKey, error) {
-	if !s.d.Verifies(rootID, s.d.Now()) {
+	if !s.d.Verifies(rootID, s.d.Schedule().Now()) {
 		return nil, rotation.ErrKeyID
 	}
 	k, err := s.d.KeyAt(rootID, w.Start())

@@ -61,9 +61,9 @@ const (
 	maxKeyringSize  = 1 << 20
 	maxKeyringRoots = 256
 	maxRefLen       = 1024
-	// DefaultReload is how often a keyring is read again when it does not
-	// say (its "reload" member).
-	DefaultReload = 30 * time.Second
+	// defaultReload is how often a keyring is read again when it does not
+	// say (its "reload" member, SPEC §11).
+	defaultReload = 30 * time.Second
 )
 
 // ErrKeyring wraps every reason a keyring document is refused. The messages
@@ -122,7 +122,7 @@ func ParseKeyring(doc []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.fleet.Skew = min(DefaultSkew, k.fleet.Window/4/time.Second*time.Second)
+	k.fleet.Skew = min(defaultSkew, k.fleet.Window/4/time.Second*time.Second)
 	if ok, err := optional(top, "skew", &skew); err != nil {
 		return nil, err
 	} else if ok {
@@ -144,7 +144,7 @@ func ParseKeyring(doc []byte) (*Keyring, error) {
 	if err := required(top, "purposes", &k.fleet.Purposes); err != nil {
 		return nil, err
 	}
-	k.reload = DefaultReload
+	k.reload = defaultReload
 	if ok, err := optional(top, "reload", &reload); err != nil {
 		return nil, err
 	} else if ok {
@@ -387,10 +387,10 @@ func (k *Keyring) issuerAt(t time.Time, skip []string) (string, bool) {
 	return k.roots[best].ID, true
 }
 
-// Verifies reports whether tokens of the root named id are accepted at t
+// verifiesID reports whether tokens of the root named id are accepted at t
 // (SPEC §11.2): it is in the keyring, not revoked, t is no earlier than two
 // windows before it issues, and it has not retired.
-func (k *Keyring) Verifies(id string, t time.Time) bool {
+func (k *Keyring) verifiesID(id string, t time.Time) bool {
 	r, ok := k.root(id)
 	return ok && k.verifies(r, t)
 }

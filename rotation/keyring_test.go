@@ -96,7 +96,7 @@ func TestKeyringVectors(t *testing.T) {
 					t.Errorf("%s: VerifyingAt = %q, want %q", c.At, got, c.Verifying)
 				}
 				for _, r := range k.Roots() {
-					if got, want := k.Verifies(r.ID, at), slices.Contains(c.Verifying, r.ID); got != want {
+					if got, want := k.verifiesID(r.ID, at), slices.Contains(c.Verifying, r.ID); got != want {
 						t.Errorf("%s: Verifies(%s) = %v, want %v", c.At, r.ID, got, want)
 					}
 				}
@@ -180,7 +180,7 @@ func TestKeyringRulesExhaustive(t *testing.T) {
 			for _, r := range k.roots {
 				from := r.Issues.Add(-2 * k.Fleet().Window)
 				want := !r.Revoked && !at.Before(from) && (r.Retires.IsZero() || at.Before(r.Retires))
-				if k.Verifies(r.ID, at) != want {
+				if k.verifiesID(r.ID, at) != want {
 					t.Fatalf("%s at %v: Verifies(%s) = %v", doc.Name, at, r.ID, !want)
 				}
 			}
@@ -232,7 +232,7 @@ func FuzzParseKeyring(f *testing.F) {
 		// issuing root verifies.
 		for _, r := range k.roots {
 			for _, at := range []time.Time{r.Issues, r.Issues.Add(-time.Second), r.Retires} {
-				if id, ok := k.IssuerAt(at); ok && !k.Verifies(id, at) {
+				if id, ok := k.IssuerAt(at); ok && !k.verifiesID(id, at) {
 					t.Fatalf("root %s issues at %v but does not verify", id, at)
 				}
 				k.VerifyingAt(at)

@@ -41,7 +41,7 @@ func NewSchedule(opts ...Option) (*Schedule, error) {
 
 // init checks the schedule an Option set filled in and completes it.
 func (s *Schedule) init() error {
-	if err := CheckWindow(s.length); err != nil {
+	if err := checkWindow(s.length); err != nil {
 		return fmt.Errorf("%w; set it with rotation.WithWindow", err)
 	}
 	s.seconds = int64(s.length / time.Second)
@@ -49,7 +49,7 @@ func (s *Schedule) init() error {
 		return errors.New("rotation: nil clock; leave WithClock out for the system clock")
 	}
 	if !s.skewSet {
-		s.skew = min(DefaultSkew, s.length/4)
+		s.skew = min(defaultSkew, s.length/4)
 	}
 	if s.skew < 0 || s.skew > s.length/4 {
 		return fmt.Errorf("rotation: skew %v is not between 0 and a quarter of the %v window; lower WithSkew or lengthen WithWindow", s.skew, s.length)

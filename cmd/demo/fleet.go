@@ -55,14 +55,14 @@ func (e *env) fleet(args []string) error {
 	case *duration <= 0 || *duration > 10*time.Minute:
 		return fmt.Errorf("-duration %v is not between 0 and 10m", *duration)
 	}
-	if err := rotation.CheckWindow(f.window); err != nil {
+	if err := checkWindow(f.window); err != nil {
 		return err
 	}
 	if *alg == "EdDSA" {
 		return e.fleetEdDSA(*n, f.window, *duration)
 	}
 	// A fresh random root for this run, shared by every instance.
-	secret := make([]byte, rotation.MinRootSize)
+	secret := make([]byte, rootSize)
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}

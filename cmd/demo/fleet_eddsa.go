@@ -25,7 +25,7 @@ import (
 // signing: the verifiers go on accepting from the horizon of keys they
 // hold.
 func (e *env) fleetEdDSA(n int, window, duration time.Duration) error {
-	secret := make([]byte, rotation.MinRootSize)
+	secret := make([]byte, rootSize)
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}

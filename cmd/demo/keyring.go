@@ -209,7 +209,7 @@ func fileErr(err error) error {
 
 // freshSecret returns a new random root secret, hex.
 func freshSecret() string {
-	b := make([]byte, rotation.MinRootSize)
+	b := make([]byte, rootSize)
 	rand.Read(b)
 	s := hex.EncodeToString(b)
 	clear(b)
@@ -227,6 +227,36 @@ func parseAt(name, s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("-%s %q is not an RFC 3339 instant in whole seconds such as 2026-12-08T00:00:00Z", name, clip(s))
 	}
 	return t.UTC(), nil
+}
+
+// The defaults of a keyring document that does not state them (SPEC §11),
+// which keyring new writes out.
+const (
+	keyringReload = 30 * time.Second
+	keyringSkew   = 30 * time.Second // or a quarter of the window, if shorter
+)
+
+// rootSize is the length of the roots the demo makes: rotation's minimum,
+// what openssl rand -hex 32 makes.
+const rootSize = 32
+
+// checkWindow refuses a window length that no schedule accepts.
+func checkWindow(length time.Duration) error {
+	if _, err := rotation.NewSchedule(rotation.WithWindow(length)); err != nil {
+		// The hint names the library's option; here the length is a flag's.
+		return errors.New(strings.TrimSuffix(err.Error(), "; set it with rotation.WithWindow"))
+	}
+	return nil
+}
+
+// windowAt returns the window of the given length that contains t. The
+// length has passed checkWindow, or comes from a keyring that did.
+func windowAt(t time.Time, length time.Duration) rotation.Window {
+	s, err := rotation.NewSchedule(rotation.WithWindow(length))
+	if err != nil {
+		panic(err) // a length not checked first: a bug of the demo
+	}
+	return s.WindowAt(t)
 }
 
 // wholeSeconds checks a duration flag that the keyring stores in seconds.
@@ -247,7 +277,7 @@ func ceilSecond(t time.Time) time.Time {
 
 // windowStartAfter returns the first window start at or after t.
 func windowStartAfter(t time.Time, window time.Duration) time.Time {
-	w := rotation.WindowAt(t, window)
+	w := windowAt(t, window)
 	if w.Start().Equal(t) {
 		return t
 	}
@@ -272,7 +302,7 @@ Example:
 	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its iat: `lifetime`")
 	f.fs.StringVar(&f.iss, "iss", "", "the `issuer` every token names (default none)")
 	purposes := f.fs.String("purposes", rotation.DefaultPurpose, "the purpose `labels`, comma-separated")
-	reload := rotation.DefaultReload
+	reload := keyringReload
 	f.fs.Var(durationFlag{&reload, false}, "reload", "how `often` every instance reads the keyring again")
 	id := f.fs.String("id", "a", "the root's `id`, named in every kid")
 	at := f.fs.String("at", "", "the root issues from this `instant` (default: this window's start)")
@@ -280,11 +310,11 @@ Example:
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if err := rotation.CheckWindow(f.window); err != nil {
+	if err := checkWindow(f.window); err != nil {
 		return fmt.Errorf("-window: %w", err)
 	}
 	if f.skew < 0 {
-		f.skew = min(rotation.DefaultSkew, f.window/4/time.Second*time.Second)
+		f.skew = min(keyringSkew, f.window/4/time.Second*time.Second)
 	}
 	window, _ := wholeSeconds("window", f.window)
 	skew := int64(f.skew / time.Second)
@@ -299,7 +329,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	issues := rotation.WindowAt(time.Now(), f.window).Start()
+	issues := windowAt(time.Now(), f.window).Start()
 	if *at != "" {
 		if issues, err = parseAt("at", *at); err != nil {
 			return err
@@ -616,7 +646,7 @@ func rootFingerprint(doc *ringFile, id string, fl rotation.Fleet) (string, bool)
 		if err != nil {
 			return "?", false
 		}
-		return key.Fingerprint(), true
+		return keyFingerprint(key), true
 	}
 	return "", false
 }

@@ -11,7 +11,7 @@
 // material of an HMAC_256 key (key usage GENERATE_VERIFY_MAC), which KMS
 // never releases; a window key is then one GenerateMac call with
 // HMAC_SHA_256 for HS256 and EdDSA seeds (two for HS384 and HS512) ([New],
-// [Expander.Expand], [rotation.ExpandHMAC]). An [Expander] implements
+// [Expander.Expand]). An [Expander] implements
 // [rotation.Expander]; wrap it with [rotation.NewExternalRoot] and build the
 // [rotation.Deriver] as usual:
 //
@@ -40,7 +40,7 @@
 // # Cost and latency
 //
 // The Deriver derives each window's key in the background, as soon as the
-// window before it starts (the prefetch lead, [rotation.WithPrefetchLead]),
+// window before it starts,
 // and never calls KMS on a request: a token costs no KMS call to sign or to
 // verify. An instance makes one GenerateMac call per window per purpose and
 // algorithm (two for HS384 and HS512), plus DescribeKey and a dry-run
