@@ -26,7 +26,7 @@ func ExampleParse() {
 	token, _ := issuer.Sign(jwt.RegisteredClaims{Subject: "alice"})
 
 	// On the verifier: the document (a file, say) and the window length.
-	sched, _ := rotation.NewSchedule(rotation.WithWindow(rotation.DefaultWindow))
+	sched, _ := rotation.NewSchedule(rotation.WithWindow(10 * time.Minute))
 	keys, err := jwks.Parse(doc, sched)
 	if err != nil {
 		panic(err)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -66,7 +67,7 @@ func publicKeys(ctx context.Context, d *rotation.Deriver, t time.Time, ahead tim
 	if k := d.Keyring(); k != nil {
 		// Every root the keyring lists, issuing one first: each is
 		// published for the windows in which it verifies.
-		for _, r := range k.Roots() {
+		for _, r := range keyringview.Of(k).Roots() {
 			if !r.Revoked && !slices.Contains(ids, r.ID) {
 				ids = append(ids, r.ID)
 			}
@@ -213,7 +214,7 @@ func (h *Handler) maxAge(doc *document) int64 {
 	needed := s.Window(doc.last + 1).Start().Add(-2 * s.Skew())
 	age := max(0, int64(needed.Sub(h.d.Schedule().Now())/time.Second))
 	if k := h.d.Keyring(); k != nil {
-		age = min(age, int64(k.Reload()/time.Second))
+		age = min(age, int64(keyringview.Of(k).Reload()/time.Second))
 	}
 	return age
 }

@@ -55,11 +55,12 @@ func (p Position) String() string {
 	return fmt.Sprintf("Position(%d)", int8(p))
 }
 
-// Defaults of a [Deriver].
-const (
-	DefaultWindow  = 10 * time.Minute
-	DefaultPurpose = "access"
-)
+// DefaultPurpose is the purpose label of a [Deriver] that sets none
+// ([WithPurpose]), and of the JWKS clients and verifiers of package jwks.
+const DefaultPurpose = "access"
+
+// defaultWindow is the window length of a schedule that sets none.
+const defaultWindow = 10 * time.Minute
 
 // defaultSkew is the skew of a schedule that does not set one, if a quarter
 // of the window is not shorter.
@@ -132,7 +133,7 @@ type keyCache struct {
 // An Option configures a [Deriver].
 type Option func(*Deriver)
 
-// WithWindow sets the window length (default [DefaultWindow]): a whole number
+// WithWindow sets the window length (default 10 minutes): a whole number
 // of seconds, at least one second. A token signed in window i is accepted
 // until window i+1 ends: between one and two window lengths of idleness.
 func WithWindow(d time.Duration) Option {
@@ -197,7 +198,7 @@ func newDeriver(opts []Option) (*Deriver, error) {
 	d := &Deriver{
 		alg:     HS256,
 		purpose: DefaultPurpose,
-		sched:   Schedule{length: DefaultWindow, clock: SystemClock},
+		sched:   Schedule{length: defaultWindow, clock: SystemClock},
 		timeout: defaultDeriveTimeout,
 
 		set:         new(atomic.Pointer[rootSet]),
@@ -260,7 +261,7 @@ func (d *Deriver) rootsAt(t time.Time) []string {
 		}
 		return ids
 	}
-	ids := s.ring.VerifyingAt(t)
+	ids := s.ring.verifyingAt(t)
 	if first, ok := s.signerAt(t); ok && len(ids) > 0 && ids[0] != first {
 		// A deferred root verifies, but another signs here for now.
 		ids = append([]string{first}, slices.DeleteFunc(ids, func(id string) bool { return id == first })...)
@@ -337,7 +338,7 @@ func (d *Deriver) NextChange(t time.Time) (time.Time, bool) {
 	if s.ring == nil {
 		return time.Time{}, false
 	}
-	next, ok := s.ring.NextChange(t)
+	next, ok := s.ring.nextChange(t)
 	for _, at := range s.deferred {
 		if at.After(t) && (!ok || at.Before(next)) {
 			next, ok = at, true

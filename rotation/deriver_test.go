@@ -35,7 +35,7 @@ func TestIndependentDeriversAgree(t *testing.T) {
 	if !bytes.Equal(ka.secret.b, kb.secret.b) || ka.ID() != kb.ID() {
 		t.Fatal("two derivers from one root disagree")
 	}
-	want, err := deriveKey(mustRoot(t, "main", secret), HS256, DefaultPurpose, DefaultWindow, a.Schedule().WindowAt(at).Index())
+	want, err := deriveKey(mustRoot(t, "main", secret), HS256, DefaultPurpose, defaultWindow, a.Schedule().WindowAt(at).Index())
 	if err != nil || !bytes.Equal(want, ka.secret.b) {
 		t.Fatalf("Deriver and DeriveKey disagree (%v)", err)
 	}
@@ -181,7 +181,7 @@ func TestSeveralRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := deriveKey(fallback, HS256, DefaultPurpose, DefaultWindow, idx)
+	want, _ := deriveKey(fallback, HS256, DefaultPurpose, defaultWindow, idx)
 	if !bytes.Equal(old.secret.b, want) {
 		t.Fatal("fallback root's key is not derived from the fallback root")
 	}
@@ -223,7 +223,7 @@ func TestOneDerivationPerWindow(t *testing.T) {
 	// number of lookups, and the cache never holds more than its slots.
 	for w := 1; w <= 20; w++ {
 		for i := 0; i < 50; i++ {
-			at := testEpoch.Add(time.Duration(w) * DefaultWindow)
+			at := testEpoch.Add(time.Duration(w) * defaultWindow)
 			d.SigningKey(at)
 			d.verificationKey(KeyID("main", d.Schedule().WindowAt(at).Index()-1), at)
 		}

@@ -39,7 +39,7 @@ func TestEdDSAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, err := deriveKey(root, EdDSA, DefaultPurpose, DefaultWindow, d.Schedule().WindowAt(at).Index())
+	seed, err := deriveKey(root, EdDSA, DefaultPurpose, defaultWindow, d.Schedule().WindowAt(at).Index())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestEdDSAKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		seed, _ := deriveKey(root, EdDSA, DefaultPurpose, DefaultWindow, w.Index())
+		seed, _ := deriveKey(root, EdDSA, DefaultPurpose, defaultWindow, w.Index())
 		if !bytes.Equal(pk.Bytes(), ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)) || pk.ID() != KeyID("main", w.Index()) {
 			t.Fatalf("window %d: PublicKeyAt differs from the derivation", w.Index())
 		}

@@ -54,18 +54,6 @@ func (f Fleet) Check() error {
 	return nil
 }
 
-// Schedule returns the window schedule of f on clock (SystemClock if nil).
-func (f Fleet) Schedule(clock Clock) (*Schedule, error) {
-	if clock == nil {
-		clock = SystemClock
-	}
-	s := &Schedule{length: f.Window, skew: f.Skew, skewSet: true, clock: clock}
-	if err := s.init(); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // Agree reports, naming the first setting that differs, whether a value an
 // instance sets locally contradicts the fleet's: each non-zero field of
 // local (Algorithm, Window, Skew, MaxAge, Issuer; Purposes if non-empty,

@@ -174,7 +174,7 @@ func NewKeyringDeriver(src KeyringSource, opts ...Option) (*Deriver, error) {
 	d.ring.interval = make(chan time.Duration, 1)
 	ctx, d.ring.cancel = context.WithCancel(context.Background())
 	d.ring.done = make(chan struct{})
-	go d.reloadLoop(ctx, k.Reload())
+	go d.reloadLoop(ctx, k.reload)
 	return d, nil
 }
 
@@ -186,7 +186,7 @@ func (d *Deriver) read(ctx context.Context) (*Keyring, error) {
 	doc, err := d.ring.src(ctx)
 	defer clear(doc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cannot read it: %w", ErrKeyring, err)
+		return nil, fmt.Errorf("%w: cannot read it: %w", errKeyring, err)
 	}
 	return ParseKeyring(doc)
 }

@@ -163,7 +163,7 @@ func TestKeyringDeriverSuccession(t *testing.T) {
 	// Retire a at its earliest retirement: refused from that instant.
 	clk.Set(bAt.Add(time.Minute))
 	k, _ := ParseKeyring(doc.bytes())
-	retire, ok := k.EarliestRetirement("a")
+	retire, ok := k.earliestRetirement("a")
 	if !ok || !retire.Equal(bAt.Add(10*time.Second+5*time.Second+600*time.Second)) {
 		t.Fatalf("EarliestRetirement %v %v", retire, ok)
 	}
@@ -222,8 +222,8 @@ func TestKeyringDeriverBadEditKeepsLastGood(t *testing.T) {
 			}
 			n := len(*events)
 			err := d.Reload(context.Background())
-			if err == nil || !errors.Is(err, ErrKeyring) {
-				t.Fatalf("accepted, or not ErrKeyring: %v", err)
+			if err == nil || !errors.Is(err, errKeyring) {
+				t.Fatalf("accepted, or not errKeyring: %v", err)
 			}
 			if d.Keyring() != good {
 				t.Error("the last good keyring was replaced")
@@ -346,7 +346,7 @@ func TestKeyringDeriverLocalOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Close()
-	if _, err := NewKeyringDeriver(func(context.Context) ([]byte, error) { return []byte("{"), nil }); !errors.Is(err, ErrKeyring) {
+	if _, err := NewKeyringDeriver(func(context.Context) ([]byte, error) { return []byte("{"), nil }); !errors.Is(err, errKeyring) {
 		t.Errorf("a bad keyring at start: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 )
 
 // errPublicKey is returned for bytes that are not a usable Ed25519 public
@@ -86,9 +85,6 @@ func (k *PublicKey) Verify(msg, sig []byte) bool {
 // String returns the key id and the algorithm. A public key is no secret,
 // but nothing gains from printing it.
 func (k *PublicKey) String() string { return "rotation.PublicKey{kid: " + k.id + ", alg: EdDSA}" }
-
-// LogValue logs the key id.
-func (k *PublicKey) LogValue() slog.Value { return slog.GroupValue(slog.String("kid", k.id)) }
 
 // checkPublicKey refuses what is not a usable Ed25519 public key: not 32
 // bytes, a y coordinate not reduced modulo p = 2^255-19 (a second spelling of

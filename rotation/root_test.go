@@ -58,9 +58,9 @@ func make31() []byte { return testSecret[:31] }
 func TestNewRootCopies(t *testing.T) {
 	secret := append([]byte(nil), testSecret...)
 	r := mustRoot(t, "main", secret)
-	before, _ := deriveKey(r, HS256, "access", DefaultWindow, 1)
+	before, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
 	secret[0] ^= 0xff
-	after, _ := deriveKey(r, HS256, "access", DefaultWindow, 1)
+	after, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
 	if !bytes.Equal(before, after) {
 		t.Fatal("changing the caller's slice changed the root")
 	}
@@ -102,7 +102,7 @@ func assertNoSecret(t *testing.T, out string, secret []byte) {
 
 func TestParseRoot(t *testing.T) {
 	want := mustRoot(t, "main", testSecret)
-	wantKey, _ := deriveKey(want, HS256, "access", DefaultWindow, 7)
+	wantKey, _ := deriveKey(want, HS256, "access", defaultWindow, 7)
 	texts := map[string]string{
 		"hex":                  hex.EncodeToString(testSecret),
 		"upper hex":            strings.ToUpper(hex.EncodeToString(testSecret)),
@@ -121,7 +121,7 @@ func TestParseRoot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := deriveKey(r, HS256, "access", DefaultWindow, 7)
+			got, _ := deriveKey(r, HS256, "access", defaultWindow, 7)
 			if !bytes.Equal(got, wantKey) {
 				t.Fatal("parsed root derives a different key")
 			}
@@ -259,8 +259,8 @@ func TestRootTextUnchanged(t *testing.T) {
 			t.Fatalf("ParseRoot(%d bytes of text) = %v", len(text), err)
 		}
 		want, _ := NewRoot("main", testSecret)
-		a, _ := deriveKey(r, HS256, "access", DefaultWindow, 1)
-		b, _ := deriveKey(want, HS256, "access", DefaultWindow, 1)
+		a, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
+		b, _ := deriveKey(want, HS256, "access", defaultWindow, 1)
 		if !bytes.Equal(a, b) {
 			t.Fatalf("text of %d bytes loads to another root", len(text))
 		}

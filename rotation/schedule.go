@@ -26,7 +26,7 @@ type Schedule struct {
 // other option: they configure keys, which a schedule has none of.
 func NewSchedule(opts ...Option) (*Schedule, error) {
 	var d Deriver
-	d.sched.length, d.sched.clock = DefaultWindow, SystemClock
+	d.sched.length, d.sched.clock = defaultWindow, SystemClock
 	for _, o := range opts {
 		o(&d)
 	}

@@ -52,8 +52,8 @@ func TestRootTextVectors(t *testing.T) {
 				t.Errorf("%s: %v", v.Name, err)
 				continue
 			}
-			got, _ := deriveKey(r, HS256, "access", DefaultWindow, 1)
-			exp, _ := deriveKey(want, HS256, "access", DefaultWindow, 1)
+			got, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
+			exp, _ := deriveKey(want, HS256, "access", defaultWindow, 1)
 			if hex.EncodeToString(got) != hex.EncodeToString(exp) {
 				t.Errorf("%s: read as another root", v.Name)
 			}

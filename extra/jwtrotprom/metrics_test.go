@@ -226,7 +226,7 @@ func TestIssuerRefreshCounted(t *testing.T) {
 	}
 	h := mw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	tok, _ := a.Sign(jwt.RegisteredClaims{Subject: "u-1"})
-	mock.Add(rotation.DefaultWindow)
+	mock.Add(10 * time.Minute) // a window
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()
