@@ -25,8 +25,12 @@ import (
 // first in byte order). A root verifies from two windows before it issues
 // until it retires.
 //
-// A Keyring is immutable. Build one with [ParseKeyring]; a [Deriver] over a
-// changing keyring is [NewKeyringDeriver].
+// A Keyring is immutable. Build one with [ParseKeyring] (which also checks
+// a document before it is deployed); a [Deriver] over a changing keyring is
+// [NewKeyringDeriver], and it answers which root issues and which verify at
+// an instant ([Deriver.Issuer], [Deriver.Roots], [Deriver.Verifies],
+// [Deriver.NextChange]). The demo's keyring schedule command prints a
+// keyring's whole timeline.
 type Keyring struct {
 	fleet  Fleet
 	reload time.Duration
@@ -346,9 +350,6 @@ func (k *Keyring) Fleet() Fleet {
 	f.Purposes = slices.Clone(f.Purposes)
 	return f
 }
-
-
-
 
 // issuerAt returns the id of the root that issues at t (SPEC §11.2),
 // leaving out the roots named in skip: among the roots neither revoked nor
