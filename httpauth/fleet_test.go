@@ -142,7 +142,7 @@ func TestFleet(t *testing.T) {
 	// after a boundary by an instance ahead of it.
 	laggard := startInstance(t, -time.Minute)
 	f.instances = append(f.instances, laggard)
-	boundary := rotation.WindowAt(base, fleetWindow).End()
+	boundary := windowOf(base, fleetWindow).End()
 	f.setTime(boundary.Add(10 * time.Second))
 	tok = f.login(f.instances[3]) // +15s: in the new window
 	status, challenge, _ = f.me(laggard, tok)
@@ -155,4 +155,13 @@ func TestFleet(t *testing.T) {
 			t.Fatalf("instance at %+v: %d %s", in.offset, status, challenge)
 		}
 	}
+}
+
+// windowOf returns the window of the given length that contains t.
+func windowOf(t time.Time, length time.Duration) rotation.Window {
+	s, err := rotation.NewSchedule(rotation.WithWindow(length))
+	if err != nil {
+		panic(err)
+	}
+	return s.WindowAt(t)
 }

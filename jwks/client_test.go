@@ -293,7 +293,7 @@ func TestClientGarbageKids(t *testing.T) {
 	p := newPublisher(t, d)
 	cl := newClient(t, p.srv.URL, c)
 	v := verifier(t, cl)
-	cur := d.WindowAt(epoch).Index()
+	cur := d.Schedule().WindowAt(epoch).Index()
 	forged := func(kid string) string {
 		h := b64([]byte(`{"alg":"EdDSA","kid":"` + kid + `","typ":"JWT"}`))
 		return h + "." + b64([]byte(`{"exp":9999999999,"iat":1}`)) + "." + b64(make([]byte, 64))

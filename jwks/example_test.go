@@ -19,14 +19,14 @@ func ExampleParse() {
 	root, _ := rotation.NewRoot("main", []byte("example root: 32 bytes or more, never use it"))
 	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(rotation.EdDSA))
 	issuer, _ := jwtrot.New(d)
-	doc, err := jwks.Export(context.Background(), d, d.Now(), 24*time.Hour)
+	doc, err := jwks.Export(context.Background(), d, d.Schedule().Now(), 24*time.Hour)
 	if err != nil {
 		panic(err)
 	}
 	token, _ := issuer.Sign(jwt.RegisteredClaims{Subject: "alice"})
 
 	// On the verifier: the document (a file, say) and the window length.
-	sched, _ := rotation.NewSchedule(rotation.WithWindow(rotation.DefaultWindow))
+	sched, _ := rotation.NewSchedule(rotation.WithWindow(10 * time.Minute))
 	keys, err := jwks.Parse(doc, sched)
 	if err != nil {
 		panic(err)
@@ -82,7 +82,7 @@ func ExampleMarshalFleet() {
 		MaxAge: 8 * time.Hour, Issuer: "auth", Purposes: []string{d.Purpose()}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var keys []*rotation.PublicKey
-		for _, w := range []rotation.Window{d.WindowAt(d.Now()).Prev(), d.WindowAt(d.Now()), d.WindowAt(d.Now()).Next()} {
+		for _, w := range []rotation.Window{d.Schedule().WindowAt(d.Schedule().Now()).Prev(), d.Schedule().WindowAt(d.Schedule().Now()), d.Schedule().WindowAt(d.Schedule().Now()).Next()} {
 			k, _ := d.PublicKeyAt(r.Context(), "main", w)
 			keys = append(keys, k)
 		}

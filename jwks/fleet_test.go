@@ -159,7 +159,7 @@ func TestFleet(t *testing.T) {
 
 	// Garbage kids: not one fetch.
 	before := fetches()
-	cur := d.WindowAt(time.Now()).Index()
+	cur := d.Schedule().WindowAt(time.Now()).Index()
 	for i := range 200 {
 		kid := []string{rotation.KeyID("main", cur-3-int64(i)), rotation.KeyID("main", cur+3+int64(i)), "main:0" + fmt.Sprint(cur), "x"}[i%4]
 		h := b64([]byte(`{"alg":"EdDSA","kid":"` + kid + `","typ":"JWT"}`))

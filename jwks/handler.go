@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -41,7 +42,7 @@ func Export(ctx context.Context, d *rotation.Deriver, t time.Time, ahead time.Du
 // the member's seconds, and its document has none: its verifiers set the
 // schedule themselves.
 func marshalOf(keys []*rotation.PublicKey, d *rotation.Deriver) []byte {
-	f := rotation.Fleet{Algorithm: d.Algorithm(), Window: d.Length(), Skew: d.Skew()}
+	f := rotation.Fleet{Algorithm: d.Algorithm(), Window: d.Schedule().Length(), Skew: d.Schedule().Skew()}
 	if k := d.Keyring(); k != nil {
 		f = k.Fleet()
 	}
@@ -60,13 +61,13 @@ func publicKeys(ctx context.Context, d *rotation.Deriver, t time.Time, ahead tim
 		return nil, fmt.Errorf("jwks: negative horizon %v; give 0 for the previous, current and next windows", ahead)
 	}
 	sched := d.Schedule()
-	first := d.WindowAt(t).Index() - 1
-	last := max(d.WindowAt(t.Add(ahead)).Index(), first+2)
+	first := d.Schedule().WindowAt(t).Index() - 1
+	last := max(d.Schedule().WindowAt(t.Add(ahead)).Index(), first+2)
 	ids := d.Roots()
 	if k := d.Keyring(); k != nil {
 		// Every root the keyring lists, issuing one first: each is
 		// published for the windows in which it verifies.
-		for _, r := range k.Roots() {
+		for _, r := range keyringview.Of(k).Roots() {
 			if !r.Revoked && !slices.Contains(ids, r.ID) {
 				ids = append(ids, r.ID)
 			}
@@ -140,8 +141,8 @@ func NewHandler(d *rotation.Deriver, horizon time.Duration) (*Handler, error) {
 }
 
 func (h *Handler) document(ctx context.Context) (*document, error) {
-	now := h.d.Now()
-	idx := h.d.WindowAt(now).Index()
+	now := h.d.Schedule().Now()
+	idx := h.d.Schedule().WindowAt(now).Index()
 	version := h.d.Version()
 	fresh := func(doc *document) bool {
 		return doc != nil && doc.index == idx && doc.version == version && now.Before(doc.until)
@@ -154,7 +155,7 @@ func (h *Handler) document(ctx context.Context) (*document, error) {
 	if doc := h.doc.Load(); fresh(doc) {
 		return doc, nil
 	}
-	until := h.d.WindowAt(now).End()
+	until := h.d.Schedule().WindowAt(now).End()
 	if next, ok := h.d.NextChange(now); ok && next.Before(until) {
 		until = next
 	}
@@ -165,7 +166,7 @@ func (h *Handler) document(ctx context.Context) (*document, error) {
 	body := marshalOf(keys, h.d)
 	sum := sha256.Sum256(body)
 	doc := &document{index: idx, version: version, until: until, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
-		last: max(h.d.WindowAt(now.Add(h.horizon)).Index(), idx+1)}
+		last: max(h.d.Schedule().WindowAt(now.Add(h.horizon)).Index(), idx+1)}
 	h.doc.Store(doc)
 	return doc, nil
 }
@@ -211,9 +212,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) maxAge(doc *document) int64 {
 	s := h.d.Schedule()
 	needed := s.Window(doc.last + 1).Start().Add(-2 * s.Skew())
-	age := max(0, int64(needed.Sub(h.d.Now())/time.Second))
+	age := max(0, int64(needed.Sub(h.d.Schedule().Now())/time.Second))
 	if k := h.d.Keyring(); k != nil {
-		age = min(age, int64(k.Reload()/time.Second))
+		age = min(age, int64(keyringview.Of(k).Reload()/time.Second))
 	}
 	return age
 }

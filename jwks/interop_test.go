@@ -82,7 +82,7 @@ func interopBothWays(t *testing.T, tool func(args ...string) []string) {
 	}
 
 	// The other way: the tool signs, a Verifier with public keys accepts.
-	doc, err := jwks.Export(context.Background(), d, d.Now(), time.Hour)
+	doc, err := jwks.Export(context.Background(), d, d.Schedule().Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

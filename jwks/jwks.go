@@ -217,7 +217,11 @@ func parse(doc []byte, sched *rotation.Schedule, o *options, fix func(setting st
 			return nil, err
 		}
 		if sched == nil {
-			if sched, err = f.Schedule(o.clock); err != nil {
+			clk := o.clock
+			if clk == nil {
+				clk = rotation.SystemClock
+			}
+			if sched, err = rotation.NewSchedule(rotation.WithWindow(f.Window), rotation.WithSkew(f.Skew), rotation.WithClock(clk)); err != nil {
 				return nil, fmt.Errorf("%w: the \"jwtrot\" member: %w", ErrDocument, err)
 			}
 		}

@@ -82,7 +82,7 @@ func sign(t *testing.T, a *jwtrot.Authority) string {
 func TestExportWindows(t *testing.T) {
 	c := newClock(epoch)
 	d, _ := issuer(t, c, "main", "old")
-	cur := d.WindowAt(epoch).Index()
+	cur := d.Schedule().WindowAt(epoch).Index()
 	for _, tt := range []struct {
 		ahead time.Duration
 		last  int64

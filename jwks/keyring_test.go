@@ -128,13 +128,13 @@ func TestKeyringPublisher(t *testing.T) {
 
 	// b, scheduled three windows ahead: published (and held) before it
 	// issues, for the windows from two before its issue instant.
-	bAt := rotation.WindowAt(now, time.Minute).Start().Add(3 * time.Minute)
+	bAt := d.Schedule().WindowAt(now).Start().Add(3 * time.Minute)
 	r.root("b", bAt)
 	if err := d.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "the Client holds b before it issues", func() bool { return slices.Contains(c.Info().Roots, "b") })
-	wantFrom := rotation.WindowAt(bAt.Add(-2*time.Minute), time.Minute)
+	wantFrom := d.Schedule().WindowAt(bAt.Add(-2 * time.Minute))
 	if _, err := c.Key("b", wantFrom); err != nil {
 		t.Errorf("b's first verifying window is not published: %v", err)
 	}

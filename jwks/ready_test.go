@@ -46,7 +46,7 @@ func (f *fleetDoc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d, fleet, cache := f.d, f.fleet, f.cache
 	f.mu.Unlock()
 	var keys []*rotation.PublicKey
-	cur := d.WindowAt(d.Now())
+	cur := d.Schedule().WindowAt(d.Schedule().Now())
 	for _, id := range d.Roots() {
 		for _, win := range []rotation.Window{cur.Prev(), cur, cur.Next()} {
 			k, err := d.PublicKeyAt(r.Context(), id, win)
@@ -169,7 +169,7 @@ func TestClientDegradedStartVerifier(t *testing.T) {
 	if !errors.Is(err, jwtrot.ErrNotReady) || !errors.Is(err, rotation.ErrKeyUnavailable) || jwtrot.Code(err) != "not_ready" || v.Ready() {
 		t.Fatalf("a token while the issuer is down: %v (%s)", err, jwtrot.Code(err))
 	}
-	if _, kerr := cl.Key("main", d.WindowAt(epoch)); !errors.Is(kerr, jwks.ErrNotReady) {
+	if _, kerr := cl.Key("main", d.Schedule().WindowAt(epoch)); !errors.Is(kerr, jwks.ErrNotReady) {
 		t.Fatalf("the Client's refusal does not say it is not ready: %v", kerr)
 	}
 
@@ -237,7 +237,7 @@ func TestClientDegradedStartURLOnly(t *testing.T) {
 	if f, ok := publishedFleet(cl); !ok || f.Window != window || f.MaxAge != 0 || cl.Info().Schedule == nil || cl.Version() == 0 {
 		t.Fatalf("after ready: %+v %v", f, ok)
 	}
-	if _, err := cl.Key("main", d.WindowAt(epoch)); err != nil {
+	if _, err := cl.Key("main", d.Schedule().WindowAt(epoch)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -420,7 +420,7 @@ func TestClientRootDropped(t *testing.T) {
 	if _, err := v.Verify(context.Background(), oldTok, nil); err != nil {
 		t.Fatal(err)
 	}
-	w := d.WindowAt(epoch)
+	w := d.Schedule().WindowAt(epoch)
 	ver := cl.Version()
 	d2, _ := issuer(t, c, "main")
 	doc.set(func(f *fleetDoc) { f.d = d2 })
@@ -452,7 +452,7 @@ func TestClientCacheControl(t *testing.T) {
 	// The clocks run from 150 ms before the scheduled fetch (a quarter of
 	// the window before its end), or from the window's start.
 	d, _ := issuer(t, newClock(epoch))
-	w := d.WindowAt(epoch)
+	w := d.Schedule().WindowAt(epoch)
 	beforeLead := w.End().Add(-window/4 - 150*time.Millisecond)
 	for _, tt := range []struct {
 		name   string
@@ -532,7 +532,7 @@ func TestClientBackoff(t *testing.T) {
 
 func mustExport(t *testing.T, d *rotation.Deriver) []byte {
 	t.Helper()
-	b, err := jwks.Export(context.Background(), d, d.Now(), 0)
+	b, err := jwks.Export(context.Background(), d, d.Schedule().Now(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -143,11 +146,10 @@ func computeVector(t *testing.T, v vector) vector {
 	length := time.Duration(v.WindowSeconds) * time.Second
 	start := time.Unix(v.WindowIndex*v.WindowSeconds, 0)
 	at := start.Add(length / 2)
-	info, err := rotation.Info(rotation.EdDSA, v.Purpose, length, v.WindowIndex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := rotation.DeriveKey(vecRoot(t, v.RootID), rotation.EdDSA, v.Purpose, length, v.WindowIndex)
+	// The info string and the seed as SPEC.md states them, computed here,
+	// not by package rotation; the Deriver must agree.
+	info := windowInfo("EdDSA", v.Purpose, v.WindowSeconds, v.WindowIndex)
+	seed, err := hkdf.Key(sha256.New, vecRoots[v.RootID], nil, string(info), ed25519.SeedSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +157,9 @@ func computeVector(t *testing.T, v vector) vector {
 	k, err := d.SigningKey(at)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Equal(k.Bytes(), seed) {
+		t.Fatalf("%s: the Deriver's seed differs from SPEC.md's derivation", v.Name)
 	}
 	v.RootHex = hex.EncodeToString(vecRoots[v.RootID])
 	v.Kid = rotation.KeyID(v.RootID, v.WindowIndex)
@@ -239,10 +244,7 @@ func computeRefusals(t *testing.T, v vector) []refusal {
 	head, rest, _ := strings.Cut(v.Token, ".")
 	payload, sig, _ := strings.Cut(rest, ".")
 	seed, _ := hex.DecodeString(v.SeedHex)
-	neighbour, err := rotation.DeriveKey(vecRoot(t, v.RootID), rotation.EdDSA, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex+1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	neighbour := windowSeed(t, v.RootID, v.Purpose, v.WindowSeconds, v.WindowIndex+1)
 	input := head + "." + payload
 	signed := func(seed []byte) string {
 		return input + "." + b64(ed25519.Sign(ed25519.NewKeyFromSeed(seed), []byte(input)))
@@ -270,11 +272,32 @@ func computeRefusals(t *testing.T, v vector) []refusal {
 }
 
 func otherPurpose(t *testing.T, v vector) []byte {
-	s, err := rotation.DeriveKey(vecRoot(t, v.RootID), rotation.EdDSA, v.Purpose+"x", time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
+	return windowSeed(t, v.RootID, v.Purpose+"x", v.WindowSeconds, v.WindowIndex)
+}
+
+// windowSeed returns the Ed25519 seed of a root's window, as a Deriver
+// derives it.
+func windowSeed(t *testing.T, rootID, purpose string, seconds, index int64) []byte {
+	t.Helper()
+	at := time.Unix(index*seconds, 0)
+	k, err := deriver(t, []string{rootID}, purpose, seconds, at).KeyAt(rootID, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return k.Bytes()
+}
+
+// windowInfo is the HKDF info string of a window key (SPEC.md): each of the
+// label, alg and purpose preceded by its length (u16), then the window
+// length in seconds (u64) and the window index (i64), big-endian.
+func windowInfo(alg, purpose string, seconds, index int64) []byte {
+	var b []byte
+	for _, field := range []string{"jwtrot/v1 window key", alg, purpose} {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(field)))
+		b = append(b, field...)
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(seconds))
+	return binary.BigEndian.AppendUint64(b, uint64(index))
 }
 
 func TestVectors(t *testing.T) {

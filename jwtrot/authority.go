@@ -379,10 +379,7 @@ func (a *pipeline) buildWindows(now time.Time) *windowSet {
 			k, err := a.src.Key(id, a.sched.Window(w.Index()+int64(pos)))
 			ws.missing = ws.missing || err != nil
 			if err == nil {
-				e.key = k
-				if hk, ok := k.(*rotation.Key); ok {
-					hk.Warm() // keys HMAC states now, not on a request
-				}
+				e.key = k // an HMAC key keyed its HMAC states when derived
 			}
 			ws.entries = append(ws.entries, e)
 		}

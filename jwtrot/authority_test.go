@@ -219,7 +219,7 @@ func TestWalkManyWindows(t *testing.T) {
 
 func TestBoundariesAndSkew(t *testing.T) {
 	f := newFixture(t)
-	w := f.d.WindowAt(testEpoch)
+	w := f.d.Schedule().WindowAt(testEpoch)
 	ns := time.Nanosecond
 	sign := func(at time.Time) string {
 		f.clock.Set(at)

@@ -76,7 +76,7 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("next", func(b *testing.B) {
 		f, _ := benchFixture(b)
-		end := f.d.WindowAt(testEpoch).End()
+		end := f.d.Schedule().WindowAt(testEpoch).End()
 		f.clock.Set(end.Add(time.Second)) // a signer whose clock is ahead
 		tok, _ := f.a.Sign(newBenchClaims())
 		f.clock.Set(end.Add(-time.Second)) // verified just before the boundary
@@ -218,7 +218,7 @@ func BenchmarkFirstOfWindow(b *testing.B) {
 			d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk), rotation.WithWindow(10*time.Minute), rotation.WithSkew(30*time.Second))
 			a, _ := New(d, WithTTL(24*time.Hour), WithMaxAge(24*time.Hour))
 			ctx := context.Background()
-			w := d.WindowAt(testEpoch)
+			w := d.Schedule().WindowAt(testEpoch)
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()

@@ -24,7 +24,7 @@ func TestFirstOfWindowAllocations(t *testing.T) {
 	d, _ := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithClock(clk), rotation.WithWindow(10*time.Minute), rotation.WithSkew(30*time.Second))
 	a, _ := New(d, WithTTL(24*time.Hour), WithMaxAge(24*time.Hour))
 	ctx := context.Background()
-	w := d.WindowAt(testEpoch)
+	w := d.Schedule().WindowAt(testEpoch)
 	var total, steady uint64
 	var ms runtime.MemStats
 	for i := 0; i < 200; i++ {

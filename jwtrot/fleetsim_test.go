@@ -129,7 +129,7 @@ func TestFleetSimulation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return simToken{tok: tok, kidIndex: rotation.WindowAt(now, window).Index(), iat: now.Unix(), exp: now.Unix() + int64(ttl/time.Second), inSkew: inSkew}
+		return simToken{tok: tok, kidIndex: windowOf(now, window).Index(), iat: now.Unix(), exp: now.Unix() + int64(ttl/time.Second), inSkew: inSkew}
 	}
 
 	now := start
@@ -196,13 +196,13 @@ func TestFleetSimulation(t *testing.T) {
 						continue
 					}
 					accepted.Add(1)
-					if d := res.Window.Index() - rotation.WindowAt(vnow, window).Index(); d < -1 || d > 1 {
+					if d := res.Window.Index() - windowOf(vnow, window).Index(); d < -1 || d > 1 {
 						fail("accepted a token %d windows away", d)
 					}
 					if res.Resigned != "" {
 						resigned.Add(1)
 						mu.Lock()
-						pool = append(pool, simToken{tok: res.Resigned, kidIndex: rotation.WindowAt(vnow, window).Index(), iat: tk.iat, exp: tk.exp, inSkew: tk.inSkew && ok})
+						pool = append(pool, simToken{tok: res.Resigned, kidIndex: windowOf(vnow, window).Index(), iat: tk.iat, exp: tk.exp, inSkew: tk.inSkew && ok})
 						mu.Unlock()
 					}
 				}
@@ -222,4 +222,13 @@ func TestFleetSimulation(t *testing.T) {
 	}
 	t.Logf("%d verifications across %d windows by %d instances: %d accepted (%d re-signed), %d refused as the rules say; %d under the must-accept rule; %d by an instance whose clock stepped",
 		total.Load(), 12, len(fleet), accepted.Load(), resigned.Load(), refused.Load(), guaranteed.Load(), stepped.Load())
+}
+
+// windowOf returns the window of the given length that contains t.
+func windowOf(t time.Time, length time.Duration) rotation.Window {
+	s, err := rotation.NewSchedule(rotation.WithWindow(length))
+	if err != nil {
+		panic(err)
+	}
+	return s.WindowAt(t)
 }

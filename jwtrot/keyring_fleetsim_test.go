@@ -257,7 +257,7 @@ func runKeyringFleet(t *testing.T, alg string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pool = append(pool, simTok{simToken{tok: tok, kidIndex: rotation.WindowAt(now, window).Index(), iat: now.Unix(), exp: now.Add(maxAge).Unix(), inSkew: true}, o.root})
+			pool = append(pool, simTok{simToken{tok: tok, kidIndex: windowOf(now, window).Index(), iat: now.Unix(), exp: now.Add(maxAge).Unix(), inSkew: true}, o.root})
 		}
 		for len(pool) > 0 && pool[0].iat < now.Add(-3*window).Unix() {
 			pool = pool[1:]
@@ -293,7 +293,7 @@ func runKeyringFleet(t *testing.T, alg string) {
 			accepted++
 			acceptedBy[tk.root]++
 			if res.Resigned != "" {
-				pool = append(pool, simTok{simToken{tok: res.Resigned, kidIndex: rotation.WindowAt(inNow, window).Index(), iat: tk.iat, exp: tk.exp, inSkew: true}, tk.root})
+				pool = append(pool, simTok{simToken{tok: res.Resigned, kidIndex: windowOf(inNow, window).Index(), iat: tk.iat, exp: tk.exp, inSkew: true}, tk.root})
 			}
 		}
 	}

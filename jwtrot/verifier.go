@@ -33,7 +33,7 @@ func NewVerifier(src KeySource, opts ...Option) (*Verifier, error) {
 	if src == nil {
 		return nil, errors.New("jwtrot: nil KeySource")
 	}
-	if alg := src.Info().Algorithm; !alg.Asymmetric() {
+	if alg := src.Info().Algorithm; alg != rotation.EdDSA {
 		return nil, fmt.Errorf("jwtrot: a Verifier checks EdDSA tokens with public keys; %v needs the root to verify: use jwtrot.New with a rotation.Deriver", alg)
 	}
 	p, err := newPipeline(src, opts)

@@ -51,9 +51,9 @@ func (a Algorithm) String() string {
 	return fmt.Sprintf("Algorithm(%d)", uint8(a))
 }
 
-// KeySize returns the length in bytes of the secret derived for each window:
+// keySize returns the length in bytes of the secret derived for each window:
 // the HMAC key, or the Ed25519 seed.
-func (a Algorithm) KeySize() int {
+func (a Algorithm) keySize() int {
 	switch a {
 	case HS256:
 		return 32
@@ -73,15 +73,12 @@ func (a Algorithm) SignatureSize() int {
 	if a == EdDSA {
 		return ed25519.SignatureSize
 	}
-	return a.KeySize()
+	return a.keySize()
 }
 
-// Asymmetric reports whether verifying needs no secret (EdDSA).
-func (a Algorithm) Asymmetric() bool { return a == EdDSA }
-
-// Hash returns the constructor of the HMAC algorithm's hash function, nil
-// for EdDSA.
-func (a Algorithm) Hash() func() hash.Hash {
+// hashFunc returns the constructor of the HMAC algorithm's hash function,
+// nil for EdDSA.
+func (a Algorithm) hashFunc() func() hash.Hash {
 	switch a {
 	case HS256:
 		return sha256.New
@@ -93,7 +90,7 @@ func (a Algorithm) Hash() func() hash.Hash {
 	return nil
 }
 
-func (a Algorithm) valid() bool { return a.KeySize() != 0 }
+func (a Algorithm) valid() bool { return a.keySize() != 0 }
 
 // clip shortens untrusted text before it goes into an error message.
 func clip(s string) string {

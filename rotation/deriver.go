@@ -25,8 +25,8 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
 
-// Errors returned by [Deriver.VerificationKey] for a well-formed key id whose
-// window is not acceptable now.
+// Errors returned by [Schedule.Position] for a window that is not acceptable
+// at the instant given (package jwtrot wraps them in its token refusals).
 var (
 	ErrWindowRetired = errors.New("rotation: key window retired")
 	ErrWindowNotOpen = errors.New("rotation: key window not open yet")
@@ -55,12 +55,16 @@ func (p Position) String() string {
 	return fmt.Sprintf("Position(%d)", int8(p))
 }
 
-// Defaults of a [Deriver].
-const (
-	DefaultWindow  = 10 * time.Minute
-	DefaultPurpose = "access"
-	DefaultSkew    = 30 * time.Second
-)
+// DefaultPurpose is the purpose label of a [Deriver] that sets none
+// ([WithPurpose]), and of the JWKS clients and verifiers of package jwks.
+const DefaultPurpose = "access"
+
+// defaultWindow is the window length of a schedule that sets none.
+const defaultWindow = 10 * time.Minute
+
+// defaultSkew is the skew of a schedule that does not set one, if a quarter
+// of the window is not shorter.
+const defaultSkew = 30 * time.Second
 
 // cacheSlots is the number of windows a Deriver keeps per root. Four holds
 // the previous, current and next windows with one to spare, and a power of
@@ -84,7 +88,7 @@ type Deriver struct {
 	// of the keyring for NewKeyringDeriver (keyring_deriver.go). Pointers,
 	// so a Deriver value copies no lock.
 	set         *atomic.Pointer[rootSet]
-	derivations *atomic.Int64
+	derivations *atomic.Int64 // keys derived, for the tests
 	changes     *atomic.Int64 // see Version
 
 	// Roots held in a module (NewExternalRoot) are derived off the request
@@ -129,7 +133,7 @@ type keyCache struct {
 // An Option configures a [Deriver].
 type Option func(*Deriver)
 
-// WithWindow sets the window length (default [DefaultWindow]): a whole number
+// WithWindow sets the window length (default 10 minutes): a whole number
 // of seconds, at least one second. A token signed in window i is accepted
 // until window i+1 ends: between one and two window lengths of idleness.
 func WithWindow(d time.Duration) Option {
@@ -146,7 +150,7 @@ func WithAlgorithm(a Algorithm) Option { return func(d *Deriver) { d.alg = a } }
 func WithPurpose(p string) Option { return func(d *Deriver) { d.purpose = p } }
 
 // WithSkew sets the clock skew allowed between instances (default the smaller
-// of [DefaultSkew] and a quarter of the window): a key of the next window is
+// of 30 seconds and a quarter of the window): a key of the next window is
 // accepted this long before that window starts. It must be at most a quarter
 // of the window.
 func WithSkew(s time.Duration) Option {
@@ -163,7 +167,7 @@ func WithClock(c Clock) Option { return func(d *Deriver) { d.sched.clock = c } }
 // previous, current and next windows' keys of those roots before it returns
 // (each attempt bounded by [WithDeriveTimeout]) and fails if the module does
 // not answer, then starts a goroutine that derives every later window ahead
-// of its start ([WithPrefetchLead]); [Deriver.Close] stops it.
+// of its start; [Deriver.Close] stops it.
 func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	d, err := newDeriver(opts)
 	if err != nil {
@@ -194,8 +198,8 @@ func newDeriver(opts []Option) (*Deriver, error) {
 	d := &Deriver{
 		alg:     HS256,
 		purpose: DefaultPurpose,
-		sched:   Schedule{length: DefaultWindow, clock: SystemClock},
-		timeout: DefaultDeriveTimeout,
+		sched:   Schedule{length: defaultWindow, clock: SystemClock},
+		timeout: defaultDeriveTimeout,
 
 		set:         new(atomic.Pointer[rootSet]),
 		derivations: new(atomic.Int64),
@@ -211,7 +215,7 @@ func newDeriver(opts []Option) (*Deriver, error) {
 		return nil, fmt.Errorf("rotation: unsupported algorithm %v", d.alg)
 	}
 	if !validPurpose(d.purpose) {
-		return nil, ErrPurpose
+		return nil, errPurpose
 	}
 	d.prefix = infoPrefix(d.alg, d.purpose, d.sched.seconds)
 	return d, nil
@@ -240,17 +244,9 @@ func (d *Deriver) Algorithm() Algorithm { return d.alg }
 // Purpose returns the purpose label.
 func (d *Deriver) Purpose() string { return d.purpose }
 
-// Length returns the window length.
-func (d *Deriver) Length() time.Duration { return d.sched.length }
-
-// Skew returns the clock skew allowed between instances.
-func (d *Deriver) Skew() time.Duration { return d.sched.skew }
-
-// Schedule returns the Deriver's schedule: window length, skew and clock.
+// Schedule returns the Deriver's schedule: window length, skew and clock,
+// and the window of an instant ([Schedule.WindowAt]).
 func (d *Deriver) Schedule() *Schedule { return &d.sched }
-
-// Now returns the time on the Deriver's clock.
-func (d *Deriver) Now() time.Time { return d.sched.clock.Now() }
 
 // Roots returns the ids of the roots that verify now, the issuing root
 // first. For a Deriver over fixed roots that is every root.
@@ -265,16 +261,13 @@ func (d *Deriver) rootsAt(t time.Time) []string {
 		}
 		return ids
 	}
-	ids := s.ring.VerifyingAt(t)
+	ids := s.ring.verifyingAt(t)
 	if first, ok := s.signerAt(t); ok && len(ids) > 0 && ids[0] != first {
 		// A deferred root verifies, but another signs here for now.
 		ids = append([]string{first}, slices.DeleteFunc(ids, func(id string) bool { return id == first })...)
 	}
 	return ids
 }
-
-// WindowAt returns the window that contains t.
-func (d *Deriver) WindowAt(t time.Time) Window { return windowAt(t, d.sched.seconds) }
 
 // SigningKey returns the issuing root's key for the window that contains t:
 // the first root's, or the keyring's root that issues at t (SPEC §11.2).
@@ -299,8 +292,8 @@ func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
 // contains t, or [ErrKeyID] if no root has that id (or, for a keyring, it
 // does not verify at t). It serves the caller's own choice of window
 // (re-signing under the root that verified a token, or preparing the next
-// window); a key id from a token goes through [Deriver.VerificationKey]
-// instead.
+// window); a key id from a token is checked first with [ParseKeyID] and
+// [Schedule.Position], as package jwtrot does.
 //
 // A root in memory derives a missing key on the spot. An external root's
 // keys are derived only in the background, for the previous, current and
@@ -310,7 +303,7 @@ func (d *Deriver) SigningKey(t time.Time) (*Key, error) {
 func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
 	s := d.set.Load()
 	i := s.index(rootID)
-	if i < 0 || s.ring != nil && !s.ring.Verifies(rootID, t) {
+	if i < 0 || s.ring != nil && !s.ring.verifiesID(rootID, t) {
 		return nil, ErrKeyID
 	}
 	return d.key(s, i, windowAt(t, d.sched.seconds))
@@ -322,7 +315,7 @@ func (d *Deriver) KeyAt(rootID string, t time.Time) (*Key, error) {
 func (d *Deriver) Verifies(rootID string, t time.Time) bool {
 	s := d.set.Load()
 	if s.ring != nil {
-		return s.ring.Verifies(rootID, t)
+		return s.ring.verifiesID(rootID, t)
 	}
 	return s.index(rootID) >= 0
 }
@@ -330,9 +323,6 @@ func (d *Deriver) Verifies(rootID string, t time.Time) bool {
 // Issuer returns the id of the root this Deriver signs with at t, and false
 // if none issues then (a keyring whose roots all retired or start later).
 func (d *Deriver) Issuer(t time.Time) (string, bool) { return d.set.Load().signerAt(t) }
-
-// Derivations returns the number of window keys derived so far.
-func (d *Deriver) Derivations() int64 { return d.derivations.Load() }
 
 // Version changes whenever a key that was unavailable may have become
 // available (an external root's module derived it) and whenever a reload
@@ -348,7 +338,7 @@ func (d *Deriver) NextChange(t time.Time) (time.Time, bool) {
 	if s.ring == nil {
 		return time.Time{}, false
 	}
-	next, ok := s.ring.NextChange(t)
+	next, ok := s.ring.nextChange(t)
 	for _, at := range s.deferred {
 		if at.After(t) && (!ok || at.Before(next)) {
 			next, ok = at, true
@@ -357,7 +347,7 @@ func (d *Deriver) NextChange(t time.Time) (time.Time, bool) {
 	return next, ok
 }
 
-// VerificationKey returns the key named by kid if its window is acceptable
+// verificationKey returns the key named by kid if its window is acceptable
 // at t: the previous window, the current one, or the next one when t is
 // within the skew of its start. It refuses any other key id before deriving
 // anything: [ErrKeyID] for a key id that is not the canonical spelling of a
@@ -365,14 +355,14 @@ func (d *Deriver) NextChange(t time.Time) (time.Time, bool) {
 // [ErrWindowRetired] for an older window and [ErrWindowNotOpen] for a later
 // one; [ErrKeyUnavailable] for an acceptable window of an external root
 // whose key has not been derived.
-func (d *Deriver) VerificationKey(kid string, t time.Time) (*Key, Position, error) {
+func (d *Deriver) verificationKey(kid string, t time.Time) (*Key, Position, error) {
 	rootID, index, err := parseKeyID(kid)
 	if err != nil {
 		return nil, 0, err
 	}
 	s := d.set.Load()
 	root := s.index(rootID)
-	if root < 0 || s.ring != nil && !s.ring.Verifies(rootID, t) {
+	if root < 0 || s.ring != nil && !s.ring.verifiesID(rootID, t) {
 		return nil, 0, ErrKeyID
 	}
 	pos, err := d.sched.Position(index, t)
@@ -413,7 +403,7 @@ func (d *Deriver) fill(ctx context.Context, s *rootSet, root int, w Window) (*Ke
 	}
 	r := s.roots[root]
 	info := binary.BigEndian.AppendUint64(append([]byte(nil), d.prefix...), uint64(w.index))
-	secret, err := r.expand(ctx, info, d.alg.KeySize())
+	secret, err := r.expand(ctx, info, d.alg.keySize())
 	if err != nil {
 		return nil, fmt.Errorf("%w (window %d)", err, w.index)
 	}

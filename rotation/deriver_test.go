@@ -35,7 +35,7 @@ func TestIndependentDeriversAgree(t *testing.T) {
 	if !bytes.Equal(ka.secret.b, kb.secret.b) || ka.ID() != kb.ID() {
 		t.Fatal("two derivers from one root disagree")
 	}
-	want, err := DeriveKey(mustRoot(t, "main", secret), HS256, DefaultPurpose, DefaultWindow, a.WindowAt(at).Index())
+	want, err := deriveKey(mustRoot(t, "main", secret), HS256, DefaultPurpose, defaultWindow, a.Schedule().WindowAt(at).Index())
 	if err != nil || !bytes.Equal(want, ka.secret.b) {
 		t.Fatalf("Deriver and DeriveKey disagree (%v)", err)
 	}
@@ -70,7 +70,7 @@ func TestEveryInputChangesTheKey(t *testing.T) {
 	}
 	seen := map[string]string{}
 	for name, v := range variants {
-		key, err := DeriveKey(v())
+		key, err := deriveKey(v())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,17 +84,17 @@ func TestEveryInputChangesTheKey(t *testing.T) {
 
 func TestInfoIsUnambiguous(t *testing.T) {
 	// Purposes that a naive concatenation would confuse with their neighbours.
-	a, _ := Info(HS256, "ab", time.Minute, 1)
-	b, _ := Info(HS256, "a", time.Minute, 1)
+	a, _ := windowInfo(HS256, "ab", time.Minute, 1)
+	b, _ := windowInfo(HS256, "a", time.Minute, 1)
 	if bytes.HasPrefix(a, b[:len(b)-16]) && len(a) == len(b) {
 		t.Fatal("info strings of different purposes overlap")
 	}
 	for _, bad := range []string{"", "has space", "tab\t", "é", string(make([]byte, 65))} {
-		if _, err := Info(HS256, bad, time.Minute, 1); !errors.Is(err, ErrPurpose) {
-			t.Errorf("Info(purpose %q) = %v; want ErrPurpose", bad, err)
+		if _, err := windowInfo(HS256, bad, time.Minute, 1); !errors.Is(err, errPurpose) {
+			t.Errorf("windowInfo(purpose %q) = %v; want errPurpose", bad, err)
 		}
 	}
-	if _, err := Info(0, "access", time.Minute, 1); err == nil {
+	if _, err := windowInfo(0, "access", time.Minute, 1); err == nil {
 		t.Error("Info accepted algorithm 0")
 	}
 }
@@ -125,14 +125,14 @@ func TestNewDeriverRefuses(t *testing.T) {
 		})
 	}
 	d, err := NewDeriver([]*Root{root}, WithWindow(time.Second))
-	if err != nil || d.Skew() != time.Second/4 {
-		t.Fatalf("default skew for a 1s window = %v, %v; want 250ms", d.Skew(), err)
+	if err != nil || d.Schedule().Skew() != time.Second/4 {
+		t.Fatalf("default skew for a 1s window = %v, %v; want 250ms", d.Schedule().Skew(), err)
 	}
 }
 
 func TestVerificationKeyPositions(t *testing.T) {
 	d := newTestDeriver(t, WithSkew(30*time.Second))
-	w := d.WindowAt(testEpoch)
+	w := d.Schedule().WindowAt(testEpoch)
 	start, end := w.Start(), w.End()
 	ns := time.Nanosecond
 	tests := []struct {
@@ -155,7 +155,7 @@ func TestVerificationKeyPositions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, pos, err := d.VerificationKey(KeyID("main", tt.index), tt.at)
+			k, pos, err := d.verificationKey(KeyID("main", tt.index), tt.at)
 			if !errors.Is(err, tt.err) || pos != tt.pos {
 				t.Fatalf("= %v, %v; want %v, %v", pos, err, tt.pos, tt.err)
 			}
@@ -176,12 +176,12 @@ func TestSeveralRoots(t *testing.T) {
 	if got := mustKey(d.SigningKey(testEpoch)).RootID(); got != "new" {
 		t.Fatalf("signing root = %q; want the first, %q", got, "new")
 	}
-	idx := d.WindowAt(testEpoch).Index()
-	old, _, err := d.VerificationKey(KeyID("old", idx), testEpoch)
+	idx := d.Schedule().WindowAt(testEpoch).Index()
+	old, _, err := d.verificationKey(KeyID("old", idx), testEpoch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := DeriveKey(fallback, HS256, DefaultPurpose, DefaultWindow, idx)
+	want, _ := deriveKey(fallback, HS256, DefaultPurpose, defaultWindow, idx)
 	if !bytes.Equal(old.secret.b, want) {
 		t.Fatal("fallback root's key is not derived from the fallback root")
 	}
@@ -193,7 +193,7 @@ func TestSeveralRoots(t *testing.T) {
 	}
 	// Removing the old root kills its keys.
 	d2, _ := NewDeriver([]*Root{primary})
-	if _, _, err := d2.VerificationKey(KeyID("old", idx), testEpoch); !errors.Is(err, ErrKeyID) {
+	if _, _, err := d2.verificationKey(KeyID("old", idx), testEpoch); !errors.Is(err, ErrKeyID) {
 		t.Fatalf("removed root still verifies: %v", err)
 	}
 }
@@ -208,7 +208,7 @@ func TestOneDerivationPerWindow(t *testing.T) {
 			for i := 0; i < 1000; i++ {
 				at := testEpoch.Add(time.Duration(i) * time.Millisecond)
 				d.SigningKey(at)
-				if _, _, err := d.VerificationKey(KeyID("main", d.WindowAt(at).Index()), at); err != nil {
+				if _, _, err := d.verificationKey(KeyID("main", d.Schedule().WindowAt(at).Index()), at); err != nil {
 					t.Error(err)
 					return
 				}
@@ -223,9 +223,9 @@ func TestOneDerivationPerWindow(t *testing.T) {
 	// number of lookups, and the cache never holds more than its slots.
 	for w := 1; w <= 20; w++ {
 		for i := 0; i < 50; i++ {
-			at := testEpoch.Add(time.Duration(w) * DefaultWindow)
+			at := testEpoch.Add(time.Duration(w) * defaultWindow)
 			d.SigningKey(at)
-			d.VerificationKey(KeyID("main", d.WindowAt(at).Index()-1), at)
+			d.verificationKey(KeyID("main", d.Schedule().WindowAt(at).Index()-1), at)
 		}
 	}
 	if n := d.derivations.Load(); n != 21 {
@@ -236,11 +236,8 @@ func TestOneDerivationPerWindow(t *testing.T) {
 func TestKeyRedacts(t *testing.T) {
 	d := newTestDeriver(t)
 	k := mustKey(d.SigningKey(testEpoch))
-	out := fmt.Sprintf("%v %+v %#v %s %x %q", k, k, k, k, k, k) + k.String() + k.GoString()
+	out := fmt.Sprintf("%v %+v %#v %s %x %q", k, k, k, k, k, k) + k.String()
 	assertNoSecret(t, out, k.secret.b)
-	if len(k.Fingerprint()) != 8 {
-		t.Fatalf("fingerprint %q", k.Fingerprint())
-	}
 	b := k.Bytes()
 	b[0] ^= 1
 	if bytes.Equal(b, k.secret.b) {
@@ -251,12 +248,12 @@ func TestKeyRedacts(t *testing.T) {
 func TestKeyMAC(t *testing.T) {
 	k := mustKey(newTestDeriver(t).SigningKey(testEpoch))
 	msg := []byte("header.payload")
-	mac := k.AppendMAC(nil, msg)
+	mac := k.AppendSignature(nil, msg)
 	if len(mac) != 32 || !k.Verify(msg, mac) {
 		t.Fatal("a key does not verify its own MAC")
 	}
 	mac[31] ^= 1
-	if k.Verify(msg, mac) || k.Verify(msg, mac[:31]) || k.Verify(append(msg, '.'), k.AppendMAC(nil, msg)) {
+	if k.Verify(msg, mac) || k.Verify(msg, mac[:31]) || k.Verify(append(msg, '.'), k.AppendSignature(nil, msg)) {
 		t.Fatal("a wrong MAC verified")
 	}
 }
@@ -272,11 +269,11 @@ func BenchmarkSigningKeyCached(b *testing.B) {
 
 func BenchmarkVerificationKeyCached(b *testing.B) {
 	d := newTestDeriver(b)
-	kid := KeyID("main", d.WindowAt(testEpoch).Index())
+	kid := KeyID("main", d.Schedule().WindowAt(testEpoch).Index())
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := d.VerificationKey(kid, testEpoch); err != nil {
+			if _, _, err := d.verificationKey(kid, testEpoch); err != nil {
 				b.Fatal(err)
 			}
 		}

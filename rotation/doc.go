@@ -6,12 +6,13 @@
 //
 // A [Root] is a random secret of at least 32 bytes, shared by every instance
 // (load one with [RootFromFile] or [RootFromEnv]). Time is cut into windows of
-// a fixed whole number of seconds counted from the Unix epoch; [WindowAt]
-// gives the [Window] of an instant. The key of a window is
+// a fixed whole number of seconds counted from the Unix epoch; a [Schedule]
+// gives the [Window] of an instant ([Schedule.WindowAt]). The key of a
+// window is
 //
-//	HKDF-SHA256(root, salt = "", info = Info(alg, purpose, length, index))
+//	HKDF-SHA256(root, salt = "", info = label || alg || purpose || length || index)
 //
-// ([DeriveKey], [Info]), named in a JWT's "kid" header by [KeyID]:
+// named in a JWT's "kid" header by [KeyID]:
 // "main:2946104" is window 2946104 of the root "main". SPEC.md in the
 // repository states all of it byte by byte, with test vectors.
 //
@@ -19,11 +20,12 @@
 //
 // A [Deriver] fixes the algorithm, the purpose, the window length and the
 // allowed clock skew, and holds one or more roots: the first issues, all
-// verify. [Deriver.SigningKey] gives the key to sign with now;
-// [Deriver.VerificationKey] turns a kid into a key, refusing it before any
-// derivation unless its window is the previous, the current, or (within the
-// skew of its start) the next one. Keys are derived once per window and
-// cached; a cache hit takes no lock and does not allocate.
+// verify. [Deriver.SigningKey] gives the key to sign with now and
+// [Deriver.KeyAt] the key of a root's window; [Schedule.Position] refuses a
+// kid's window, before any derivation, unless it is the previous, the
+// current, or (within the skew of its start) the next one. Keys are derived
+// once per window and cached; a cache hit takes no lock and does not
+// allocate.
 //
 // With [EdDSA] the window key is an Ed25519 key pair whose seed is the
 // derived key: [Key.Public] is its [PublicKey], which verifies and cannot
@@ -41,9 +43,9 @@
 // from which its tokens are refused, or that it is revoked, and the
 // parameters every instance shares (algorithm, window, skew, maximum age,
 // issuer, purposes; a [Fleet]). [NewKeyringDeriver] reads it from a
-// [KeyringSource] ([KeyringFile] for a mounted secret, [KeyringEnv], or a
-// function) and reads it again every reload interval: one edit, made ahead
-// of time anywhere, switches every instance at the instant written in it;
+// [KeyringSource] ([KeyringFile] for a mounted secret, or a function) and
+// reads it again every reload interval: one edit, made ahead of time
+// anywhere, switches every instance at the instant written in it;
 // revoking a root refuses its tokens from each instance's next reading. A
 // bad edit is refused whole and the last good keyring stays in use, with a
 // log line and a [KeyringEvent]. SPEC.md §11 states the document and the
@@ -67,14 +69,13 @@
 // [NewDeriver] derives the previous, current and next windows' keys first
 // (failing if the module does not answer, so a wrong PIN or label stops the
 // start), then a goroutine derives each next window's key ahead of its start
-// ([WithPrefetchLead]; by default as soon as the current window starts) and
+// (as soon as the current window starts) and
 // retries with exponential backoff when the module fails, logging why
 // ([WithLogger]). Meanwhile the keys already derived keep serving. A window
 // whose key is still missing when it is needed is refused at once with
 // [ErrKeyUnavailable]: fail closed, never wait. Close the Deriver
 // ([Deriver.Close]) to stop the goroutine; for roots in memory Close does
-// nothing and nothing runs in the background. [Deriver.Prefetch] runs one
-// round by hand, for a readiness probe.
+// nothing and nothing runs in the background.
 //
 // # Rotating roots
 //

@@ -13,7 +13,7 @@ import (
 
 func TestEdDSAAlgorithm(t *testing.T) {
 	a, err := ParseAlgorithm("EdDSA")
-	if err != nil || a != EdDSA || a.String() != "EdDSA" || a.KeySize() != 32 || a.SignatureSize() != 64 || !a.Asymmetric() || a.Hash() != nil {
+	if err != nil || a != EdDSA || a.String() != "EdDSA" || a.keySize() != 32 || a.SignatureSize() != 64 || a.hashFunc() != nil {
 		t.Fatalf("EdDSA: %v %v", a, err)
 	}
 	for _, name := range []string{"eddsa", "Ed25519", "EDDSA", "ES256"} {
@@ -21,7 +21,7 @@ func TestEdDSAAlgorithm(t *testing.T) {
 			t.Errorf("%q parsed", name)
 		}
 	}
-	if HS256.Asymmetric() || HS384.SignatureSize() != 48 {
+	if HS256.hashFunc() == nil || HS384.SignatureSize() != 48 {
 		t.Error("HMAC sizes")
 	}
 }
@@ -39,7 +39,7 @@ func TestEdDSAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, err := DeriveKey(root, EdDSA, DefaultPurpose, DefaultWindow, d.WindowAt(at).Index())
+	seed, err := deriveKey(root, EdDSA, DefaultPurpose, defaultWindow, d.Schedule().WindowAt(at).Index())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestEdDSAKey(t *testing.T) {
 	}
 	msg := []byte("header.payload")
 	sig := k.AppendSignature(nil, msg)
-	if !bytes.Equal(sig, ed25519.Sign(priv, msg)) || !bytes.Equal(k.AppendMAC(nil, msg), sig) {
+	if !bytes.Equal(sig, ed25519.Sign(priv, msg)) || !bytes.Equal(k.AppendSignature(nil, msg), sig) {
 		t.Fatal("the signature is not Ed25519's")
 	}
 	if !k.Verify(msg, sig) || !k.Public().Verify(msg, sig) {
@@ -64,21 +64,21 @@ func TestEdDSAKey(t *testing.T) {
 		t.Fatal("a bad signature accepted")
 	}
 	// Published keys are the same whether cached or derived afresh.
-	for _, w := range []Window{d.WindowAt(at), d.WindowAt(at).Next().Next().Next()} {
+	for _, w := range []Window{d.Schedule().WindowAt(at), d.Schedule().WindowAt(at).Next().Next().Next()} {
 		pk, err := d.PublicKeyAt(context.Background(), "main", w)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seed, _ := DeriveKey(root, EdDSA, DefaultPurpose, DefaultWindow, w.Index())
+		seed, _ := deriveKey(root, EdDSA, DefaultPurpose, defaultWindow, w.Index())
 		if !bytes.Equal(pk.Bytes(), ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)) || pk.ID() != KeyID("main", w.Index()) {
 			t.Fatalf("window %d: PublicKeyAt differs from the derivation", w.Index())
 		}
 	}
-	if _, err := d.PublicKeyAt(context.Background(), "nope", d.WindowAt(at)); !errors.Is(err, ErrKeyID) {
+	if _, err := d.PublicKeyAt(context.Background(), "nope", d.Schedule().WindowAt(at)); !errors.Is(err, ErrKeyID) {
 		t.Fatalf("unknown root: %v", err)
 	}
 	hs, _ := NewDeriver([]*Root{root})
-	if _, err := hs.PublicKeyAt(context.Background(), "main", d.WindowAt(at)); err == nil || !strings.Contains(err.Error(), "EdDSA") {
+	if _, err := hs.PublicKeyAt(context.Background(), "main", d.Schedule().WindowAt(at)); err == nil || !strings.Contains(err.Error(), "EdDSA") {
 		t.Fatalf("an HMAC Deriver: %v", err)
 	}
 	if k2, _ := hs.SigningKey(at); k2.Public() != nil {
@@ -99,7 +99,7 @@ func TestPublicKeyChecks(t *testing.T) {
 	}
 	identitySig := append([]byte{1}, make([]byte, 63)...)
 	for i, p := range smallOrder {
-		if _, err := s.PublicKey("main:1", p[:]); !errors.Is(err, ErrPublicKey) {
+		if _, err := s.PublicKey("main:1", p[:]); !errors.Is(err, errPublicKey) {
 			t.Errorf("small-order point %d accepted", i)
 		}
 		forged := false
@@ -116,7 +116,7 @@ func TestPublicKeyChecks(t *testing.T) {
 		for _, top := range []byte{0x7f, 0xff} {
 			y := append([]byte{low}, bytes.Repeat([]byte{0xff}, 30)...)
 			y = append(y, top)
-			if _, err := s.PublicKey("main:1", y); !errors.Is(err, ErrPublicKey) {
+			if _, err := s.PublicKey("main:1", y); !errors.Is(err, errPublicKey) {
 				t.Errorf("y = %x… accepted", y[:2])
 			}
 		}
@@ -130,7 +130,7 @@ func TestPublicKeyChecks(t *testing.T) {
 			t.Errorf("kid %q: %v", kid, err)
 		}
 	}
-	if _, err := s.PublicKey("main:1", good[:31]); !errors.Is(err, ErrPublicKey) {
+	if _, err := s.PublicKey("main:1", good[:31]); !errors.Is(err, errPublicKey) {
 		t.Error("31 bytes accepted")
 	}
 }

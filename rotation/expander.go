@@ -10,14 +10,10 @@ import (
 	"fmt"
 )
 
-// PRKSize is the length in bytes of a root's pseudorandom key (PRK), the
-// output of HKDF-Extract with SHA-256.
-const PRKSize = 32
-
-// FingerprintLabel is the info string of a root's fingerprint (SPEC.md,
-// "Roots held as a PRK"). Its length differs from [Label]'s, so no window
-// key's info string equals it.
-const FingerprintLabel = "jwtrot/v1 root fingerprint"
+// fingerprintLabel is the info string of a root's fingerprint (SPEC.md,
+// "Roots held as a PRK"). Its length differs from the window key label's, so
+// no window key's info string equals it.
+const fingerprintLabel = "jwtrot/v1 root fingerprint"
 
 // ErrKeyUnavailable is returned for a window whose key could not be derived:
 // the root is held in an external module ([NewExternalRoot]) that has not
@@ -39,26 +35,19 @@ type Expander interface {
 	Expand(ctx context.Context, info []byte, n int) ([]byte, error)
 }
 
-// maxExpand bounds n: the longest window key, HS512's 64 bytes.
-const maxExpand = 64
-
 // NewExternalRoot returns a root named id whose PRK is held by e, so that no
 // secret from which window keys follow is in this process's memory. A
 // [Deriver] over such a root derives keys ahead of need in the background
 // and must be closed ([Deriver.Close]).
 func NewExternalRoot(id string, e Expander) (*Root, error) {
 	if !validRootID(id) {
-		return nil, ErrRootID
+		return nil, errRootID
 	}
 	if e == nil {
 		return nil, errors.New("rotation: external root " + id + " has a nil Expander")
 	}
 	return &Root{id: id, ext: e}, nil
 }
-
-// External reports whether the root's secret is held outside this process
-// ([NewExternalRoot]).
-func (r *Root) External() bool { return r.ext != nil }
 
 // ExportPRK returns the root's pseudorandom key, HKDF-Extract(salt = 32 zero
 // bytes, IKM = root secret): the 32 bytes to import into a security module
@@ -73,15 +62,15 @@ func (r *Root) ExportPRK() ([]byte, error) {
 }
 
 // Fingerprint returns a public identifier of the root's secret: the first
-// 8 bytes, in hex, of HKDF-Expand(PRK, info, 32) where info is
-// u16(len(FingerprintLabel)) || FingerprintLabel. It reveals nothing of the
+// 8 bytes, in hex, of HKDF-Expand(PRK, info, 32) where info is u16(26) ||
+// "jwtrot/v1 root fingerprint" (SPEC.md). It reveals nothing of the
 // root or of any window key, and it is the same whether the root is held in
 // memory or in a module, so it shows which root a process runs with (in a
 // log, a metric label) and that an imported PRK matches its file. For an
 // external root it asks the module, hence ctx and the error.
 func (r *Root) Fingerprint(ctx context.Context) (string, error) {
-	info := binary.BigEndian.AppendUint16(nil, uint16(len(FingerprintLabel)))
-	info = append(info, FingerprintLabel...)
+	info := binary.BigEndian.AppendUint16(nil, uint16(len(fingerprintLabel)))
+	info = append(info, fingerprintLabel...)
 	b, err := r.expand(ctx, info, 32)
 	if err != nil {
 		return "", err
@@ -109,48 +98,4 @@ func (r *Root) expand(ctx context.Context, info []byte, n int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: root %s: the module returned %d bytes, want %d", ErrKeyUnavailable, r.id, len(key), n)
 	}
 	return key, nil
-}
-
-// ExpandPRK is HKDF-Expand with SHA-256 (RFC 5869 §2.3) under prk, for n up
-// to 64 bytes: the function an [Expander] computes, for implementations to
-// test themselves against and for modules that offer HMAC-SHA256 but not
-// HKDF. It returns the chain of HMACs SPEC.md states.
-func ExpandPRK(prk, info []byte, n int) ([]byte, error) {
-	if n < 1 || n > maxExpand {
-		return nil, fmt.Errorf("rotation: expand length %d is not between 1 and %d", n, maxExpand)
-	}
-	return hkdf.Expand(sha256.New, prk, string(info), n)
-}
-
-// ExpandHMAC computes HKDF-Expand(PRK, info, n) with SHA-256 from mac, a
-// function returning HMAC-SHA256(PRK, msg) for a PRK it holds: one call for
-// n up to 32 bytes, two for up to 64. It lets a module that offers
-// HMAC-SHA256 but not HKDF (PKCS#11's CKM_SHA256_HMAC) implement [Expander].
-func ExpandHMAC(ctx context.Context, mac func(ctx context.Context, msg []byte) ([]byte, error), info []byte, n int) ([]byte, error) {
-	if n < 1 || n > maxExpand {
-		return nil, fmt.Errorf("rotation: expand length %d is not between 1 and %d", n, maxExpand)
-	}
-	out := make([]byte, 0, 2*sha256.Size)
-	var t []byte
-	for i := byte(1); len(out) < n; i++ {
-		if err := ctx.Err(); err != nil {
-			clear(out)
-			return nil, err
-		}
-		msg := make([]byte, 0, len(t)+len(info)+1)
-		msg = append(append(append(msg, t...), info...), i)
-		var err error
-		t, err = mac(ctx, msg)
-		if err != nil {
-			clear(out)
-			return nil, err
-		}
-		if len(t) != sha256.Size {
-			clear(out)
-			return nil, fmt.Errorf("rotation: HMAC-SHA256 returned %d bytes", len(t))
-		}
-		out = append(out, t...)
-	}
-	clear(out[n:])
-	return out[:n], nil
 }

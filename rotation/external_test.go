@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,7 +41,7 @@ func (f *flakyExpander) Expand(ctx context.Context, info []byte, n int) ([]byte,
 type prkExpander []byte
 
 func (p prkExpander) Expand(_ context.Context, info []byte, n int) ([]byte, error) {
-	return ExpandPRK(p, info, n)
+	return hkdf.Expand(sha256.New, p, string(info), n)
 }
 
 var _ Expander = prkExpander(nil)
@@ -63,34 +62,11 @@ func externalTwin(t testing.TB, id string, secret []byte) (*Root, *flakyExpander
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func TestExpandHMACIsHKDFExpand(t *testing.T) {
-	prk := bytes.Repeat([]byte{7, 1}, 16)
-	mac := func(_ context.Context, msg []byte) ([]byte, error) {
-		h := hmac.New(sha256.New, prk)
-		h.Write(msg)
-		return h.Sum(nil), nil
-	}
-	for _, n := range []int{1, 31, 32, 33, 48, 64} {
-		for _, info := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("info"), 40)} {
-			want, _ := hkdf.Expand(sha256.New, prk, string(info), n)
-			got, err := ExpandHMAC(context.Background(), mac, info, n)
-			if err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("n=%d len(info)=%d: ExpandHMAC differs from HKDF-Expand (%v)", n, len(info), err)
-			}
-		}
-	}
-	for _, n := range []int{0, -1, 65} {
-		if _, err := ExpandHMAC(context.Background(), mac, nil, n); err == nil {
-			t.Fatalf("n=%d accepted", n)
-		}
-	}
-}
-
 func TestExternalRootMatchesMemoryRoot(t *testing.T) {
 	for _, v := range loadVectorsForTest(t) {
 		alg, _ := ParseAlgorithm(v.Alg)
 		ext, _ := externalTwin(t, v.RootID, vecRoots()[v.RootID])
-		key, err := DeriveKey(ext, alg, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
+		key, err := deriveKey(ext, alg, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +91,7 @@ func TestExternalRootMatchesMemoryRoot(t *testing.T) {
 	if _, err := NewExternalRoot("main", nil); err == nil {
 		t.Fatal("nil Expander accepted")
 	}
-	if _, err := NewExternalRoot("bad id", prkExpander(nil)); !errors.Is(err, ErrRootID) {
+	if _, err := NewExternalRoot("bad id", prkExpander(nil)); !errors.Is(err, errRootID) {
 		t.Fatalf("bad id: %v", err)
 	}
 	assertNoSecret(t, ext.String(), testSecret)
@@ -139,7 +115,7 @@ func newExternalDeriver(t *testing.T, opts ...Option) (*Deriver, *flakyExpander,
 func TestExternalDeriverServesWithinHorizonAndFailsClosedAfter(t *testing.T) {
 	d, f, mock := newExternalDeriver(t)
 	mem, _ := NewDeriver([]*Root{mustRoot(t, "main", testSecret)}, WithClock(mock))
-	cur := d.WindowAt(testEpoch)
+	cur := d.Schedule().WindowAt(testEpoch)
 	// NewDeriver derived previous, current and next before returning.
 	for _, w := range []Window{cur.Prev(), cur, cur.Next()} {
 		k, err := d.KeyAt("main", w.Start())
@@ -156,12 +132,12 @@ func TestExternalDeriverServesWithinHorizonAndFailsClosedAfter(t *testing.T) {
 	f.down.Store(true)
 	calls := f.calls.Load()
 	mock.Set(cur.End().Add(-time.Second))
-	if _, _, err := d.VerificationKey(KeyID("main", cur.Next().Index()), mock.Now()); err != nil {
+	if _, _, err := d.verificationKey(KeyID("main", cur.Next().Index()), mock.Now()); err != nil {
 		t.Fatalf("next window within the skew: %v", err)
 	}
 	mock.Set(cur.End())
 	for _, w := range []Window{cur, cur.Next()} {
-		if _, _, err := d.VerificationKey(KeyID("main", w.Index()), mock.Now()); err != nil {
+		if _, _, err := d.verificationKey(KeyID("main", w.Index()), mock.Now()); err != nil {
 			t.Fatalf("window %d after the boundary: %v", w.Index(), err)
 		}
 	}
@@ -179,7 +155,7 @@ func TestExternalDeriverServesWithinHorizonAndFailsClosedAfter(t *testing.T) {
 		if _, err := d.SigningKey(mock.Now()); !errors.Is(err, ErrKeyUnavailable) {
 			t.Fatalf("missing key: %v", err)
 		}
-		if _, _, err := d.VerificationKey(KeyID("main", cur.Next().Next().Index()), mock.Now()); !errors.Is(err, ErrKeyUnavailable) {
+		if _, _, err := d.verificationKey(KeyID("main", cur.Next().Next().Index()), mock.Now()); !errors.Is(err, ErrKeyUnavailable) {
 			t.Fatalf("missing key: %v", err)
 		}
 	}
@@ -187,20 +163,20 @@ func TestExternalDeriverServesWithinHorizonAndFailsClosedAfter(t *testing.T) {
 		t.Fatalf("2000 refusals took %v: a refusal waits for something", el)
 	}
 	// The previous window's key (derived before the outage) still verifies.
-	if _, _, err := d.VerificationKey(KeyID("main", cur.Next().Index()), mock.Now()); err != nil {
+	if _, _, err := d.verificationKey(KeyID("main", cur.Next().Index()), mock.Now()); err != nil {
 		t.Fatalf("previous window during the outage: %v", err)
 	}
-	if err := d.Prefetch(context.Background()); !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errModuleDown) {
+	if err := d.prefetch(context.Background()); !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errModuleDown) {
 		t.Fatalf("Prefetch during the outage: %v", err)
 	}
 	// The module comes back: recovery without a restart.
-	before := d.Derivations()
+	before := d.derivations.Load()
 	f.down.Store(false)
 	waitFor(t, func() bool {
 		_, err := d.SigningKey(mock.Now())
 		return err == nil
 	})
-	if d.Derivations() == before {
+	if d.derivations.Load() == before {
 		t.Fatal("Derivations did not change after a key was derived")
 	}
 }
@@ -213,7 +189,7 @@ func TestExternalDeriverRefusesToStartWithoutModule(t *testing.T) {
 		d.Close()
 		t.Fatalf("NewDeriver with the module down: %v", err)
 	}
-	for _, bad := range []Option{WithPrefetchLead(time.Second), WithPrefetchLead(time.Hour), WithDeriveTimeout(0)} {
+	for _, bad := range []Option{withPrefetchLead(time.Second), withPrefetchLead(time.Hour), WithDeriveTimeout(0)} {
 		if d, err := NewDeriver([]*Root{root}, bad); err == nil {
 			d.Close()
 			t.Fatal("bad prefetch option accepted")
@@ -223,9 +199,9 @@ func TestExternalDeriverRefusesToStartWithoutModule(t *testing.T) {
 
 func TestExternalDeriverHotPathDoesNotAllocate(t *testing.T) {
 	d, _, _ := newExternalDeriver(t)
-	kid := KeyID("main", d.WindowAt(testEpoch).Index())
+	kid := KeyID("main", d.Schedule().WindowAt(testEpoch).Index())
 	allocs := testing.AllocsPerRun(1000, func() {
-		if _, _, err := d.VerificationKey(kid, testEpoch); err != nil {
+		if _, _, err := d.verificationKey(kid, testEpoch); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := d.SigningKey(testEpoch); err != nil {
@@ -248,8 +224,8 @@ func TestPrefetchRunsAheadOnTheRealClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := d.Derivations()
-	next := d.WindowAt(time.Now()).Next()
+	start := d.derivations.Load()
+	next := d.Schedule().WindowAt(time.Now()).Next()
 	// Fail the first attempts: the goroutine must retry.
 	f.down.Store(true)
 	time.AfterFunc(200*time.Millisecond, func() { f.down.Store(false) })
@@ -257,7 +233,7 @@ func TestPrefetchRunsAheadOnTheRealClock(t *testing.T) {
 		_, err := d.KeyAt("main", next.Next().Start())
 		return err == nil
 	})
-	if d.Derivations() <= start {
+	if d.derivations.Load() <= start {
 		t.Fatal("no derivation counted")
 	}
 	d.Close()
@@ -285,11 +261,11 @@ func BenchmarkVerificationKeyCachedExternal(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	kid := KeyID("main", d.WindowAt(testEpoch).Index())
+	kid := KeyID("main", d.Schedule().WindowAt(testEpoch).Index())
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := d.VerificationKey(kid, testEpoch); err != nil {
+			if _, _, err := d.verificationKey(kid, testEpoch); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -317,7 +293,7 @@ func TestFingerprintVectors(t *testing.T) {
 	for id, want := range map[string]string{"main": "71d3ddd0d187c907", "r-2026_x": "f5ae68f155db915a"} {
 		for _, r := range []*Root{mustRoot(t, id, vecRoots()[id]), func() *Root { r, _ := externalTwin(t, id, vecRoots()[id]); return r }()} {
 			if got, err := r.Fingerprint(context.Background()); err != nil || got != want {
-				t.Fatalf("%s (external %v): fingerprint %s, SPEC says %s (%v)", id, r.External(), got, want, err)
+				t.Fatalf("%s (external %v): fingerprint %s, SPEC says %s (%v)", id, r.ext != nil, got, want, err)
 			}
 		}
 	}

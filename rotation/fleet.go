@@ -32,8 +32,8 @@ func (f Fleet) Check() error {
 	switch {
 	case !f.Algorithm.valid():
 		return errors.New("rotation: fleet: alg must be HS256, HS384, HS512 or EdDSA")
-	case CheckWindow(f.Window) != nil:
-		return fmt.Errorf("rotation: fleet: window: %w", CheckWindow(f.Window))
+	case checkWindow(f.Window) != nil:
+		return fmt.Errorf("rotation: fleet: window: %w", checkWindow(f.Window))
 	case f.Skew < 0 || f.Skew > f.Window/4 || f.Skew%time.Second != 0:
 		return fmt.Errorf("rotation: fleet: skew %v must be whole seconds between 0 and a quarter of the %v window", f.Skew, f.Window)
 	case f.MaxAge < 0 || f.MaxAge%time.Second != 0:
@@ -45,25 +45,13 @@ func (f Fleet) Check() error {
 	}
 	for i, p := range f.Purposes {
 		if !validPurpose(p) {
-			return fmt.Errorf("rotation: fleet: purposes[%d]: %w", i, ErrPurpose)
+			return fmt.Errorf("rotation: fleet: purposes[%d]: %w", i, errPurpose)
 		}
 		if slices.Contains(f.Purposes[:i], p) {
 			return fmt.Errorf("rotation: fleet: purposes[%d] repeats an earlier purpose", i)
 		}
 	}
 	return nil
-}
-
-// Schedule returns the window schedule of f on clock (SystemClock if nil).
-func (f Fleet) Schedule(clock Clock) (*Schedule, error) {
-	if clock == nil {
-		clock = SystemClock
-	}
-	s := &Schedule{length: f.Window, skew: f.Skew, skewSet: true, clock: clock}
-	if err := s.init(); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // Agree reports, naming the first setting that differs, whether a value an

@@ -3,8 +3,6 @@ package rotation
 import (
 	"crypto/ed25519"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"hash"
 	"runtime"
 	"sync"
@@ -25,7 +23,7 @@ type Key struct {
 	priv   *material      // EdDSA: the private key, seed and public key
 	public *PublicKey     // EdDSA: the public half; nil for HMAC
 	macs   *sync.Pool     // of *macState; a pointer, so a Key value copies no lock
-	spares chan *macState // keyed states made ahead by Warm
+	spares chan *macState // keyed states made ahead by warm
 }
 
 // A macState is a keyed HMAC and a buffer for its sums, pooled together so
@@ -45,6 +43,7 @@ func newKey(root *Root, alg Algorithm, w Window, secret []byte) *Key {
 	}
 	k.macs = new(sync.Pool)
 	k.spares = make(chan *macState, runtime.GOMAXPROCS(0))
+	k.warm()
 	return k
 }
 
@@ -73,12 +72,6 @@ func (k *Key) AppendSignature(dst, msg []byte) []byte {
 	}
 	return k.appendHMAC(dst, msg)
 }
-
-// AppendMAC is [Key.AppendSignature], under the name it had when every key
-// was an HMAC key.
-//
-// Deprecated: use AppendSignature.
-func (k *Key) AppendMAC(dst, msg []byte) []byte { return k.AppendSignature(dst, msg) }
 
 func (k *Key) appendHMAC(dst, msg []byte) []byte {
 	st := k.getMAC()
@@ -111,18 +104,8 @@ func (k *Key) Verify(msg, sig []byte) bool {
 // or an interop check. Whoever holds it can sign tokens for the window.
 func (k *Key) Bytes() []byte { return append([]byte(nil), k.secret.b...) }
 
-// Fingerprint returns a short, non-secret identifier of the key material: the
-// first 8 hex digits of SHA-256("jwtrot fingerprint" || key), for telling
-// keys apart in a log or a demo without revealing them.
-func (k *Key) Fingerprint() string {
-	h := sha256.New()
-	h.Write([]byte("jwtrot fingerprint"))
-	h.Write(k.secret.b)
-	return hex.EncodeToString(h.Sum(nil)[:4])
-}
-
 // getMAC returns a keyed HMAC state: the processor's pooled one, else one
-// that Warm made, else a new one.
+// that warm made, else a new one.
 func (k *Key) getMAC() *macState {
 	if st, ok := k.macs.Get().(*macState); ok {
 		return st
@@ -131,28 +114,26 @@ func (k *Key) getMAC() *macState {
 	case st := <-k.spares:
 		return st
 	default:
-		return &macState{h: hmac.New(k.alg.Hash(), k.secret.b)}
+		return &macState{h: hmac.New(k.alg.hashFunc(), k.secret.b)}
 	}
 }
 
 // primedMAC returns a keyed HMAC state that has been used once: the first
 // Reset of an HMAC saves its keyed inner and outer states, allocating.
 func (k *Key) primedMAC() *macState {
-	st := &macState{h: hmac.New(k.alg.Hash(), k.secret.b)}
+	st := &macState{h: hmac.New(k.alg.hashFunc(), k.secret.b)}
 	st.h.Reset()
 	st.h.Sum(st.sum[:0])
 	st.h.Reset()
 	return st
 }
 
-// Warm keys HMAC states ahead of use, one for each processor the Go runtime
+// warm keys HMAC states ahead of use, one for each processor the Go runtime
 // runs on, so that the first MAC of a new window on each of them does not
-// key one on a request. jwtrot warms the next window's keys before the
-// window starts. It does nothing for an EdDSA key.
-func (k *Key) Warm() {
-	if k.spares == nil {
-		return
-	}
+// key one on a request. newKey calls it once, when the key is derived (for
+// package jwtrot, when it builds a window's set of keys, ahead of the
+// window for the next one).
+func (k *Key) warm() {
 	// The pool's per-processor table is made on its first use: make it now.
 	k.macs.Put(k.primedMAC())
 	for {

@@ -25,18 +25,22 @@ import (
 // first in byte order). A root verifies from two windows before it issues
 // until it retires.
 //
-// A Keyring is immutable. Build one with [ParseKeyring]; a [Deriver] over a
-// changing keyring is [NewKeyringDeriver].
+// A Keyring is immutable. Build one with [ParseKeyring] (which also checks
+// a document before it is deployed); a [Deriver] over a changing keyring is
+// [NewKeyringDeriver], and it answers which root issues and which verify at
+// an instant ([Deriver.Issuer], [Deriver.Roots], [Deriver.Verifies],
+// [Deriver.NextChange]). The demo's keyring schedule command prints a
+// keyring's whole timeline.
 type Keyring struct {
 	fleet  Fleet
 	reload time.Duration
 	serial int64
-	roots  []RingRoot // in the document's order
+	roots  []ringRoot // in the document's order
 }
 
-// A RingRoot is one root of a [Keyring]: its schedule, and where its secret
+// A ringRoot is one root of a [Keyring]: its schedule, and where its secret
 // is (never the secret itself, which stays in the keyring's Root).
-type RingRoot struct {
+type ringRoot struct {
 	ID string
 	// Issues is the instant from which the root signs new tokens; zero for
 	// a revoked root listed without one.
@@ -61,21 +65,23 @@ const (
 	maxKeyringSize  = 1 << 20
 	maxKeyringRoots = 256
 	maxRefLen       = 1024
-	// DefaultReload is how often a keyring is read again when it does not
-	// say (its "reload" member).
-	DefaultReload = 30 * time.Second
+	// defaultReload is how often a keyring is read again when it does not
+	// say (its "reload" member, SPEC §11).
+	defaultReload = 30 * time.Second
 )
 
-// ErrKeyring wraps every reason a keyring document is refused. The messages
-// name the member and never show a secret.
-var ErrKeyring = errors.New("rotation: keyring")
+// errKeyring wraps every reason a keyring document is refused. The messages
+// name the member and never show a secret. Nothing outside tells one
+// refusal from another: a Deriver reports them (its error, a log line, a
+// [KeyringEvent]) and keeps the last good keyring.
+var errKeyring = errors.New("rotation: keyring")
 
 // ErrNoIssuingRoot is returned for signing at an instant at which no root of
 // the keyring issues.
 var ErrNoIssuingRoot = errors.New("rotation: no root of the keyring issues at this instant")
 
 func keyringErr(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrKeyring}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{errKeyring}, args...)...)
 }
 
 // ParseKeyring reads a keyring document (SPEC §11): a JSON object, every
@@ -86,7 +92,8 @@ func keyringErr(format string, args ...any) error {
 //
 // Besides each member's form it checks the schedule as a whole: distinct
 // ids, a retirement after the root's issue instant and no earlier than its
-// tokens can live ([Keyring.EarliestRetirement]), and at least one root
+// tokens can live (the earliest retirement: the successor's issue instant plus the reload
+// interval, the skew and the maximum age), and at least one root
 // that is not revoked.
 func ParseKeyring(doc []byte) (*Keyring, error) {
 	if len(doc) > maxKeyringSize {
@@ -122,7 +129,7 @@ func ParseKeyring(doc []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.fleet.Skew = min(DefaultSkew, k.fleet.Window/4/time.Second*time.Second)
+	k.fleet.Skew = min(defaultSkew, k.fleet.Window/4/time.Second*time.Second)
 	if ok, err := optional(top, "skew", &skew); err != nil {
 		return nil, err
 	} else if ok {
@@ -144,7 +151,7 @@ func ParseKeyring(doc []byte) (*Keyring, error) {
 	if err := required(top, "purposes", &k.fleet.Purposes); err != nil {
 		return nil, err
 	}
-	k.reload = DefaultReload
+	k.reload = defaultReload
 	if ok, err := optional(top, "reload", &reload); err != nil {
 		return nil, err
 	} else if ok {
@@ -186,25 +193,25 @@ func ParseKeyring(doc []byte) (*Keyring, error) {
 	return &k, nil
 }
 
-func parseRingRoot(raw json.RawMessage, i int) (RingRoot, error) {
+func parseRingRoot(raw json.RawMessage, i int) (ringRoot, error) {
 	where := fmt.Sprintf("roots[%d]", i)
 	m, err := members(raw, where, "id", "secret", "ref", "issues", "retires", "revoked", "emergency")
 	if err != nil {
-		return RingRoot{}, err
+		return ringRoot{}, err
 	}
-	var r RingRoot
+	var r ringRoot
 	if err := required(m, "id", &r.ID); err != nil {
-		return RingRoot{}, fmt.Errorf("%w (in %s)", err, where)
+		return ringRoot{}, fmt.Errorf("%w (in %s)", err, where)
 	}
 	if !validRootID(r.ID) {
-		return RingRoot{}, keyringErr("%s: id must be 1 to 16 characters of [A-Za-z0-9_-]", where)
+		return ringRoot{}, keyringErr("%s: id must be 1 to 16 characters of [A-Za-z0-9_-]", where)
 	}
 	where = fmt.Sprintf("roots[%d] (%s)", i, r.ID)
 	if _, err := optional(m, "revoked", &r.Revoked); err != nil {
-		return RingRoot{}, fmt.Errorf("%w (in %s)", err, where)
+		return ringRoot{}, fmt.Errorf("%w (in %s)", err, where)
 	}
 	if _, err := optional(m, "emergency", &r.Emergency); err != nil {
-		return RingRoot{}, fmt.Errorf("%w (in %s)", err, where)
+		return ringRoot{}, fmt.Errorf("%w (in %s)", err, where)
 	}
 	for _, t := range []struct {
 		name string
@@ -213,39 +220,39 @@ func parseRingRoot(raw json.RawMessage, i int) (RingRoot, error) {
 		var s string
 		ok, err := optional(m, t.name, &s)
 		if err != nil {
-			return RingRoot{}, fmt.Errorf("%w (in %s)", err, where)
+			return ringRoot{}, fmt.Errorf("%w (in %s)", err, where)
 		}
 		if !ok {
 			continue
 		}
 		if *t.dst, err = parseInstant(s); err != nil {
-			return RingRoot{}, keyringErr("%s: %s: %v", where, t.name, err)
+			return ringRoot{}, keyringErr("%s: %s: %v", where, t.name, err)
 		}
 	}
 	var secret string
 	hasSecret, err := optional(m, "secret", &secret)
 	if err != nil {
-		return RingRoot{}, keyringErr("%s: secret must be a string (hex or base64)", where)
+		return ringRoot{}, keyringErr("%s: secret must be a string (hex or base64)", where)
 	}
 	hasRef, err := optional(m, "ref", &r.Ref)
 	if err != nil {
-		return RingRoot{}, fmt.Errorf("%w (in %s)", err, where)
+		return ringRoot{}, fmt.Errorf("%w (in %s)", err, where)
 	}
 	switch {
 	case hasSecret && hasRef:
-		return RingRoot{}, keyringErr("%s: has both secret and ref; a root is held in the keyring or outside it, not both", where)
+		return ringRoot{}, keyringErr("%s: has both secret and ref; a root is held in the keyring or outside it, not both", where)
 	case hasRef && (r.Ref == "" || len(r.Ref) > maxRefLen):
-		return RingRoot{}, keyringErr("%s: ref must be 1 to %d bytes", where, maxRefLen)
+		return ringRoot{}, keyringErr("%s: ref must be 1 to %d bytes", where, maxRefLen)
 	case r.Revoked:
 		// A revoked root needs nothing else: it verifies nothing.
 	case !hasSecret && !hasRef:
-		return RingRoot{}, keyringErr("%s: has neither secret nor ref; give its secret (openssl rand -hex 32) or a ref to a root held in a module, or mark it \"revoked\": true", where)
+		return ringRoot{}, keyringErr("%s: has neither secret nor ref; give its secret (openssl rand -hex 32) or a ref to a root held in a module, or mark it \"revoked\": true", where)
 	case r.Issues.IsZero():
-		return RingRoot{}, keyringErr("%s: issues is missing; give the instant from which it signs, e.g. %q", where, "2026-12-08T00:00:00Z")
+		return ringRoot{}, keyringErr("%s: issues is missing; give the instant from which it signs, e.g. %q", where, "2026-12-08T00:00:00Z")
 	}
 	if hasSecret && !r.Revoked {
 		if r.root, err = ParseRoot(r.ID, []byte(secret)); err != nil {
-			return RingRoot{}, keyringErr("%s: secret: %s", where, strings.TrimPrefix(err.Error(), "rotation: "))
+			return ringRoot{}, keyringErr("%s: secret: %s", where, strings.TrimPrefix(err.Error(), "rotation: "))
 		}
 	}
 	return r, nil
@@ -285,7 +292,7 @@ func (k *Keyring) checkSchedule() error {
 		if k.fleet.MaxAge == 0 {
 			return keyringErr("roots[%d] (%s): retires, but the keyring states no max_age; add max_age, so that the retirement can be held to the tokens' lifetime", i, r.ID)
 		}
-		earliest, ok := k.EarliestRetirement(r.ID)
+		earliest, ok := k.earliestRetirement(r.ID)
 		if !ok {
 			return keyringErr("roots[%d] (%s): retires, but no later root issues after it; add its successor first, with an issues instant before the retirement", i, r.ID)
 		}
@@ -300,7 +307,7 @@ func (k *Keyring) checkSchedule() error {
 	return nil
 }
 
-// EarliestRetirement returns the earliest instant the root named id may
+// earliestRetirement returns the earliest instant the root named id may
 // retire without refusing a token it issued before its maximum age: its
 // successor's issue instant (the first later one, among roots not revoked),
 // plus the reload interval and the skew (an instance that read the keyring
@@ -308,7 +315,7 @@ func (k *Keyring) checkSchedule() error {
 // the maximum age. Re-signing keeps a token's root (SPEC §7), so its tokens
 // live that long whatever re-signing does. It reports false if no later
 // root issues, or the keyring states no maximum age.
-func (k *Keyring) EarliestRetirement(id string) (time.Time, bool) {
+func (k *Keyring) earliestRetirement(id string) (time.Time, bool) {
 	r, ok := k.root(id)
 	if !ok || r.Revoked || k.fleet.MaxAge == 0 {
 		return time.Time{}, false
@@ -328,13 +335,13 @@ func (k *Keyring) EarliestRetirement(id string) (time.Time, bool) {
 	return next.Add(k.reload + k.fleet.Skew + k.fleet.MaxAge), true
 }
 
-func (k *Keyring) root(id string) (RingRoot, bool) {
+func (k *Keyring) root(id string) (ringRoot, bool) {
 	for _, r := range k.roots {
 		if r.ID == id {
 			return r, true
 		}
 	}
-	return RingRoot{}, false
+	return ringRoot{}, false
 }
 
 // Fleet returns the parameters every instance shares.
@@ -344,33 +351,11 @@ func (k *Keyring) Fleet() Fleet {
 	return f
 }
 
-// Reload returns how often every instance reads the keyring again: with the
-// skew, the longest an edit takes to reach every instance.
-func (k *Keyring) Reload() time.Duration { return k.reload }
-
-// Serial returns the keyring's edit counter (0 if it has none). A Deriver
-// refuses a keyring whose serial is lower than the one it holds.
-func (k *Keyring) Serial() int64 { return k.serial }
-
-// Roots returns the keyring's roots in the document's order. Their secrets
-// are not part of a RingRoot.
-func (k *Keyring) Roots() []RingRoot {
-	rs := slices.Clone(k.roots)
-	for i := range rs {
-		rs[i].root = nil
-	}
-	return rs
-}
-
-// IssuerAt returns the id of the root that issues at t (SPEC §11.2): among
-// the roots neither revoked nor retired at t whose issue instant is at or
-// before t, the one with the latest, ties going to the id first in byte
-// order. It reports false if no root issues at t.
-func (k *Keyring) IssuerAt(t time.Time) (string, bool) {
-	return k.issuerAt(t, nil)
-}
-
-// issuerAt is IssuerAt with the roots named in skip left out.
+// issuerAt returns the id of the root that issues at t (SPEC §11.2),
+// leaving out the roots named in skip: among the roots neither revoked nor
+// retired at t whose issue instant is at or before t, the one with the
+// latest, ties going to the id first in byte order. It reports false if no
+// root issues at t.
 func (k *Keyring) issuerAt(t time.Time, skip []string) (string, bool) {
 	best := -1
 	for i, r := range k.roots {
@@ -387,23 +372,23 @@ func (k *Keyring) issuerAt(t time.Time, skip []string) (string, bool) {
 	return k.roots[best].ID, true
 }
 
-// Verifies reports whether tokens of the root named id are accepted at t
+// verifiesID reports whether tokens of the root named id are accepted at t
 // (SPEC §11.2): it is in the keyring, not revoked, t is no earlier than two
 // windows before it issues, and it has not retired.
-func (k *Keyring) Verifies(id string, t time.Time) bool {
+func (k *Keyring) verifiesID(id string, t time.Time) bool {
 	r, ok := k.root(id)
 	return ok && k.verifies(r, t)
 }
 
-func (k *Keyring) verifies(r RingRoot, t time.Time) bool {
+func (k *Keyring) verifies(r ringRoot, t time.Time) bool {
 	return !r.Revoked && !t.Before(r.Issues.Add(-2*k.fleet.Window)) && (r.Retires.IsZero() || t.Before(r.Retires))
 }
 
-// VerifyingAt returns the ids of the roots that verify at t, the one that
+// verifyingAt returns the ids of the roots that verify at t, the one that
 // issues first, then in the document's order.
-func (k *Keyring) VerifyingAt(t time.Time) []string {
+func (k *Keyring) verifyingAt(t time.Time) []string {
 	var ids []string
-	first, ok := k.IssuerAt(t)
+	first, ok := k.issuerAt(t, nil)
 	if ok {
 		ids = append(ids, first)
 	}
@@ -415,9 +400,9 @@ func (k *Keyring) VerifyingAt(t time.Time) []string {
 	return ids
 }
 
-// NextChange returns the first instant after t at which [Keyring.IssuerAt]
-// or [Keyring.VerifyingAt] may answer differently, and false if none does.
-func (k *Keyring) NextChange(t time.Time) (time.Time, bool) {
+// nextChange returns the first instant after t at which issuerAt or
+// verifyingAt may answer differently, and false if none does.
+func (k *Keyring) nextChange(t time.Time) (time.Time, bool) {
 	var next time.Time
 	consider := func(c time.Time) {
 		if !c.IsZero() && c.After(t) && (next.IsZero() || c.Before(next)) {

@@ -14,8 +14,9 @@ import (
 )
 
 // A KeyringSource returns the current text of a keyring document: the usual
-// secret mount ([KeyringFile]), an environment variable ([KeyringEnv]), or
-// any function the application gives (a secret manager's client). A
+// secret mount ([KeyringFile]), or any function the application gives (a
+// secret manager's client, or one that returns an environment variable's
+// value). A
 // [Deriver] calls it at start and then once every reload interval; it must
 // honour ctx and never put the document in its errors. The document holds
 // secrets, so the Deriver clears the returned bytes once it has read them:
@@ -38,19 +39,6 @@ func KeyringFile(path string) KeyringSource {
 			return nil, fmt.Errorf("keyring file: %w", fileError(err))
 		}
 		return b, nil
-	}
-}
-
-// KeyringEnv reads the keyring from the environment variable name. A
-// process's environment does not change under it, so this source suits a
-// fleet restarted to change its keyring; its errors do not repeat name.
-func KeyringEnv(name string) KeyringSource {
-	return func(context.Context) ([]byte, error) {
-		v, ok := os.LookupEnv(name)
-		if !ok || v == "" {
-			return nil, errors.New("keyring from the environment: the variable is not set or is empty")
-		}
-		return []byte(v), nil
 	}
 }
 
@@ -140,7 +128,7 @@ func NewKeyringDeriver(src KeyringSource, opts ...Option) (*Deriver, error) {
 	d.ring.src, d.ring.revoked = src, map[string]bool{}
 	d.lead, d.leadSet, d.timeout, d.logger = probe.lead, probe.leadSet, max(probe.timeout, 0), probe.logger
 	if d.timeout == 0 {
-		d.timeout = DefaultDeriveTimeout
+		d.timeout = defaultDeriveTimeout
 	}
 	if d.logger == nil {
 		d.logger = slog.Default()
@@ -186,7 +174,7 @@ func NewKeyringDeriver(src KeyringSource, opts ...Option) (*Deriver, error) {
 	d.ring.interval = make(chan time.Duration, 1)
 	ctx, d.ring.cancel = context.WithCancel(context.Background())
 	d.ring.done = make(chan struct{})
-	go d.reloadLoop(ctx, k.Reload())
+	go d.reloadLoop(ctx, k.reload)
 	return d, nil
 }
 
@@ -198,7 +186,7 @@ func (d *Deriver) read(ctx context.Context) (*Keyring, error) {
 	doc, err := d.ring.src(ctx)
 	defer clear(doc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cannot read it: %w", ErrKeyring, err)
+		return nil, fmt.Errorf("%w: cannot read it: %w", errKeyring, err)
 	}
 	return ParseKeyring(doc)
 }

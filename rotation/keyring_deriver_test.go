@@ -114,7 +114,7 @@ func TestKeyringDeriverSuccession(t *testing.T) {
 	doc := (&ringDoc{}).add("a", t0.Add(-time.Hour))
 	src.set(doc.bytes())
 	d, clk, events := newRingDeriver(t, src)
-	if d.Algorithm() != HS256 || d.Length() != time.Minute || d.Skew() != 5*time.Second || d.Purpose() != "access" {
+	if d.Algorithm() != HS256 || d.Schedule().Length() != time.Minute || d.Schedule().Skew() != 5*time.Second || d.Purpose() != "access" {
 		t.Fatalf("fleet not taken from the keyring: %v", d)
 	}
 	if got := issuer(t, d, t0); got != "a" {
@@ -163,7 +163,7 @@ func TestKeyringDeriverSuccession(t *testing.T) {
 	// Retire a at its earliest retirement: refused from that instant.
 	clk.Set(bAt.Add(time.Minute))
 	k, _ := ParseKeyring(doc.bytes())
-	retire, ok := k.EarliestRetirement("a")
+	retire, ok := k.earliestRetirement("a")
 	if !ok || !retire.Equal(bAt.Add(10*time.Second+5*time.Second+600*time.Second)) {
 		t.Fatalf("EarliestRetirement %v %v", retire, ok)
 	}
@@ -222,8 +222,8 @@ func TestKeyringDeriverBadEditKeepsLastGood(t *testing.T) {
 			}
 			n := len(*events)
 			err := d.Reload(context.Background())
-			if err == nil || !errors.Is(err, ErrKeyring) {
-				t.Fatalf("accepted, or not ErrKeyring: %v", err)
+			if err == nil || !errors.Is(err, errKeyring) {
+				t.Fatalf("accepted, or not errKeyring: %v", err)
 			}
 			if d.Keyring() != good {
 				t.Error("the last good keyring was replaced")
@@ -346,7 +346,7 @@ func TestKeyringDeriverLocalOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Close()
-	if _, err := NewKeyringDeriver(func(context.Context) ([]byte, error) { return []byte("{"), nil }); !errors.Is(err, ErrKeyring) {
+	if _, err := NewKeyringDeriver(func(context.Context) ([]byte, error) { return []byte("{"), nil }); !errors.Is(err, errKeyring) {
 		t.Errorf("a bad keyring at start: %v", err)
 	}
 }
@@ -391,10 +391,6 @@ func TestKeyringFileErrorsHidePath(t *testing.T) {
 	_, err := KeyringFile(filepath.Join(t.TempDir(), secret))(context.Background())
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("error %v", err)
-	}
-	t.Setenv("JWTROT_TEST_KEYRING", "")
-	if _, err := KeyringEnv("JWTROT_TEST_KEYRING")(context.Background()); err == nil || strings.Contains(err.Error(), "JWTROT_TEST") {
-		t.Fatalf("env error %v", err)
 	}
 }
 

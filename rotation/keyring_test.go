@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 )
 
 // keyringVectors is testdata/keyring_vectors.json (SPEC §11.5), which
@@ -83,32 +85,32 @@ func TestKeyringVectors(t *testing.T) {
 			want := doc.Fleet
 			if f.Algorithm.String() != want.Alg || f.Window != time.Duration(want.Window)*time.Second || f.Skew != time.Duration(want.Skew)*time.Second ||
 				f.MaxAge != time.Duration(want.MaxAge)*time.Second || f.Issuer != want.Iss || !slices.Equal(f.Purposes, want.Purposes) ||
-				k.Reload() != time.Duration(want.Reload)*time.Second || k.Serial() != want.Serial {
-				t.Errorf("fleet %+v reload %v serial %d, want %+v", f, k.Reload(), k.Serial(), want)
+				k.reload != time.Duration(want.Reload)*time.Second || k.serial != want.Serial {
+				t.Errorf("fleet %+v reload %v serial %d, want %+v", f, k.reload, k.serial, want)
 			}
 			for _, c := range doc.Checks {
 				at := instant(t, c.At)
-				id, ok := k.IssuerAt(at)
+				id, ok := k.issuerAt(at, nil)
 				if c.Issuer == nil && ok || c.Issuer != nil && (!ok || id != *c.Issuer) {
 					t.Errorf("%s: IssuerAt = %q, %v; want %v", c.At, id, ok, c.Issuer)
 				}
-				if got := k.VerifyingAt(at); !slices.Equal(got, c.Verifying) && !(len(got) == 0 && len(c.Verifying) == 0) {
+				if got := k.verifyingAt(at); !slices.Equal(got, c.Verifying) && !(len(got) == 0 && len(c.Verifying) == 0) {
 					t.Errorf("%s: VerifyingAt = %q, want %q", c.At, got, c.Verifying)
 				}
-				for _, r := range k.Roots() {
-					if got, want := k.Verifies(r.ID, at), slices.Contains(c.Verifying, r.ID); got != want {
+				for _, r := range k.roots {
+					if got, want := k.verifiesID(r.ID, at), slices.Contains(c.Verifying, r.ID); got != want {
 						t.Errorf("%s: Verifies(%s) = %v, want %v", c.At, r.ID, got, want)
 					}
 				}
 			}
 			for id, want := range doc.EarliestRetirement {
-				got, ok := k.EarliestRetirement(id)
+				got, ok := k.earliestRetirement(id)
 				if want == nil && ok || want != nil && (!ok || !got.Equal(instant(t, *want))) {
 					t.Errorf("EarliestRetirement(%s) = %v, %v; want %v", id, got, ok, want)
 				}
 			}
 			for _, c := range doc.NextChange {
-				got, ok := k.NextChange(instant(t, c.After))
+				got, ok := k.nextChange(instant(t, c.After))
 				if c.Next == nil && ok || c.Next != nil && (!ok || !got.Equal(instant(t, *c.Next))) {
 					t.Errorf("NextChange(%s) = %v, %v; want %v", c.After, got, ok, c.Next)
 				}
@@ -121,8 +123,8 @@ func TestKeyringVectors(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if !errors.Is(err, ErrKeyring) {
-				t.Errorf("error %q does not wrap ErrKeyring", err)
+			if !errors.Is(err, errKeyring) {
+				t.Errorf("error %q does not wrap errKeyring", err)
 			}
 			if !strings.Contains(err.Error(), r.Error) {
 				t.Errorf("error %q does not say %q", err, r.Error)
@@ -173,14 +175,14 @@ func TestKeyringRulesExhaustive(t *testing.T) {
 					issuer, best = r.ID, r.Issues
 				}
 			}
-			got, ok := k.IssuerAt(at)
+			got, ok := k.issuerAt(at, nil)
 			if got != issuer || ok != (issuer != "") {
 				t.Fatalf("%s at %v: IssuerAt = %q, want %q", doc.Name, at, got, issuer)
 			}
 			for _, r := range k.roots {
 				from := r.Issues.Add(-2 * k.Fleet().Window)
 				want := !r.Revoked && !at.Before(from) && (r.Retires.IsZero() || at.Before(r.Retires))
-				if k.Verifies(r.ID, at) != want {
+				if k.verifiesID(r.ID, at) != want {
 					t.Fatalf("%s at %v: Verifies(%s) = %v", doc.Name, at, r.ID, !want)
 				}
 			}
@@ -197,11 +199,11 @@ func TestKeyringRedacts(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
 		assertNoRingSecret(t, fmt.Sprintf(verb, k), v.Documents[0].Keyring)
 		assertNoRingSecret(t, fmt.Sprintf(verb, *k), v.Documents[0].Keyring)
-		assertNoRingSecret(t, fmt.Sprintf(verb, k.Roots()), v.Documents[0].Keyring)
+		assertNoRingSecret(t, fmt.Sprintf(verb, keyringview.Of(k).Roots()), v.Documents[0].Keyring)
 	}
-	for _, r := range k.Roots() {
-		if r.root != nil {
-			t.Fatal("Roots hands out a root")
+	for i, r := range keyringview.Of(k).Roots() {
+		if r.ID != k.roots[i].ID || r.Issues != k.roots[i].Issues || r.Revoked != k.roots[i].Revoked {
+			t.Fatalf("the view's root %d is %+v, not the keyring's", i, r)
 		}
 	}
 }
@@ -217,8 +219,8 @@ func FuzzParseKeyring(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		k, err := ParseKeyring(doc)
 		if err != nil {
-			if !errors.Is(err, ErrKeyring) {
-				t.Fatalf("error %q does not wrap ErrKeyring", err)
+			if !errors.Is(err, errKeyring) {
+				t.Fatalf("error %q does not wrap errKeyring", err)
 			}
 			if bytes.Contains(doc, []byte(`"secret"`)) {
 				assertNoRingSecret(t, err.Error(), string(doc))
@@ -232,12 +234,43 @@ func FuzzParseKeyring(f *testing.F) {
 		// issuing root verifies.
 		for _, r := range k.roots {
 			for _, at := range []time.Time{r.Issues, r.Issues.Add(-time.Second), r.Retires} {
-				if id, ok := k.IssuerAt(at); ok && !k.Verifies(id, at) {
+				if id, ok := k.issuerAt(at, nil); ok && !k.verifiesID(id, at) {
 					t.Fatalf("root %s issues at %v but does not verify", id, at)
 				}
-				k.VerifyingAt(at)
-				k.NextChange(at)
+				k.verifyingAt(at)
+				k.nextChange(at)
 			}
 		}
 	})
+}
+
+// TestKeyringTimeline walks a succession from the keyring alone, as demo
+// keyring schedule prints it: every change, who issues and who verifies.
+func TestKeyringTimeline(t *testing.T) {
+	k, err := ParseKeyring([]byte(`{"jwtrot_keyring":1,"alg":"HS256","window":600,"max_age":3600,"purposes":["access"],"roots":[
+	  {"id":"a","secret":"5f0c6e1d8a2b4c7e9f1a3b5d7c9e0f2a4b6c8d0e1f3a5b7c9d0e2f4a6b8c0d1e","issues":"2026-11-01T00:00:00Z","retires":"2026-12-08T02:00:00Z"},
+	  {"id":"b","secret":"8e1f3a5b7c9d0e2f4a6b8c0d1e5f0c6e1d8a2b4c7e9f1a3b5d7c9e0f2a4b6c8d","issues":"2026-12-08T00:00:00Z"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := keyringview.Of(k)
+	earliest, _ := v.EarliestRetirement("a")
+	out := []string{"a may retire from " + earliest.Format(time.RFC3339)}
+	for at, ok := time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC), true; ok; at, ok = v.NextChange(at) {
+		issuer, _ := v.IssuerAt(at)
+		out = append(out, fmt.Sprint(at.Format(time.RFC3339), " issues: ", issuer, " verify: ", v.VerifyingAt(at)))
+	}
+	want := []string{
+		"a may retire from 2026-12-08T01:01:00Z",
+		"2026-12-07T23:00:00Z issues: a verify: [a]",
+		"2026-12-07T23:40:00Z issues: a verify: [a b]",
+		"2026-12-08T00:00:00Z issues: b verify: [b a]",
+		"2026-12-08T02:00:00Z issues: b verify: [b]",
+	}
+	if !slices.Equal(out, want) {
+		t.Fatalf("timeline\n%q\nwant\n%q", out, want)
+	}
+	if v.Serial() != 0 || v.Reload() != defaultReload || len(v.Roots()) != 2 {
+		t.Fatalf("serial %d reload %v roots %d", v.Serial(), v.Reload(), len(v.Roots()))
+	}
 }

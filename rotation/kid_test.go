@@ -37,15 +37,15 @@ func TestParseKeyIDRefuses(t *testing.T) {
 
 func TestVerificationKeyRefusesBeforeDeriving(t *testing.T) {
 	d := newTestDeriver(t)
-	now := d.Now()
-	cur := d.WindowAt(now).Index()
+	now := d.Schedule().Now()
+	cur := d.Schedule().WindowAt(now).Index()
 	kids := append(append([]string(nil), badKids...),
 		KeyID("other", cur),                        // unknown root
 		KeyID("main", cur-2), KeyID("main", cur+2), // outside the acceptable windows
 		KeyID("main", math.MinInt64), KeyID("main", math.MaxInt64),
 	)
 	for _, kid := range kids {
-		if k, _, err := d.VerificationKey(kid, now); err == nil {
+		if k, _, err := d.verificationKey(kid, now); err == nil {
 			t.Errorf("VerificationKey(%q) accepted as %v", kid, k)
 		}
 	}

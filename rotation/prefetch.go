@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// DefaultDeriveTimeout bounds one attempt to derive a key through an external
+// defaultDeriveTimeout bounds one attempt to derive a key through an external
 // root's module.
-const DefaultDeriveTimeout = 5 * time.Second
+const defaultDeriveTimeout = 5 * time.Second
 
 // Bounds of the pause between failed attempts: it starts at minBackoff and
 // doubles up to maxBackoff (or an eighth of the window if that is shorter).
@@ -23,19 +23,19 @@ const (
 	maxSleep = time.Minute
 )
 
-// WithPrefetchLead sets how long before a window starts the background
+// withPrefetchLead sets how long before a window starts the background
 // derivation computes its key when some root is external (default: the
 // whole window length, so that the next window's key is ready as soon as the
 // current window starts, which is when package jwtrot first asks for it).
-// It must be at least the skew and at most the window length. A shorter lead
-// keeps the next window's key out of memory for longer, at the price of
-// less time to retry before it is needed.
-func WithPrefetchLead(lead time.Duration) Option {
+// It must be at least the skew and at most the window length. The tests
+// shorten it; a user has nothing to gain: a shorter lead only leaves less
+// time to retry before the key is needed.
+func withPrefetchLead(lead time.Duration) Option {
 	return func(d *Deriver) { d.lead, d.leadSet = lead, true }
 }
 
 // WithDeriveTimeout bounds each attempt to derive a key through an external
-// root's module (default [DefaultDeriveTimeout]). Requests never wait for the
+// root's module (default 5 seconds). Requests never wait for the
 // module; this bounds how long a hung module delays the retries.
 func WithDeriveTimeout(t time.Duration) Option { return func(d *Deriver) { d.timeout = t } }
 
@@ -44,13 +44,13 @@ func WithDeriveTimeout(t time.Duration) Option { return func(d *Deriver) { d.tim
 // root and window, never a key.
 func WithLogger(l *slog.Logger) Option { return func(d *Deriver) { d.logger = l } }
 
-// Prefetch derives, for every external root, the keys of the previous and
+// prefetch derives, for every external root, the keys of the previous and
 // current windows and, when the next window starts within the prefetch lead,
 // of the next one, skipping those already cached. The Deriver's goroutine
-// calls it on schedule; call it directly to check the module at startup or
-// in a readiness probe. It returns every failure, each wrapping
-// [ErrKeyUnavailable]. It does nothing for roots held in memory.
-func (d *Deriver) Prefetch(ctx context.Context) error {
+// calls it on schedule, and NewDeriver once before it returns. It returns
+// every failure, each wrapping [ErrKeyUnavailable]. It does nothing for roots
+// held in memory.
+func (d *Deriver) prefetch(ctx context.Context) error {
 	now := d.sched.clock.Now()
 	cur := windowAt(now, d.sched.seconds)
 	windows := []Window{cur, cur.Prev()}
@@ -129,7 +129,7 @@ func (d *Deriver) startPrefetch() error {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
-	err := d.Prefetch(ctx)
+	err := d.prefetch(ctx)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("rotation: the module holding an external root did not derive the current keys (check that it is reachable, the PIN and the key label): %w", err)
@@ -169,7 +169,7 @@ func (d *Deriver) run(ctx context.Context) {
 			}
 		}
 		attempt, cancel := context.WithTimeout(ctx, d.timeout)
-		err := d.Prefetch(attempt)
+		err := d.prefetch(attempt)
 		cancel()
 		if ctx.Err() != nil {
 			return

@@ -7,13 +7,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 )
 
-// ErrPublicKey is returned for bytes that are not a usable Ed25519 public
+// errPublicKey is returned for bytes that are not a usable Ed25519 public
 // key: the wrong length, a non-canonical encoding, or a point of small order
 // (which would let anyone forge signatures that verify under it).
-var ErrPublicKey = errors.New("rotation: not a usable Ed25519 public key")
+var errPublicKey = errors.New("rotation: not a usable Ed25519 public key")
 
 // A VerifyingKey checks the signatures of one root's window. A [*Key] is
 // one (it can also sign); a [*PublicKey] is one that cannot sign.
@@ -43,7 +42,7 @@ type PublicKey struct {
 
 // PublicKey returns the public key named by kid, a key id as [KeyID] writes
 // it, of the window it names on the schedule. It refuses, with [ErrKeyID], a
-// kid that is not canonical and, with [ErrPublicKey], key bytes that are not
+// kid that is not canonical and, with an error, key bytes that are not
 // 32 bytes, not a canonical point encoding, or a point of small order.
 func (s *Schedule) PublicKey(kid string, key []byte) (*PublicKey, error) {
 	rootID, index, err := parseKeyID(kid)
@@ -87,25 +86,22 @@ func (k *PublicKey) Verify(msg, sig []byte) bool {
 // but nothing gains from printing it.
 func (k *PublicKey) String() string { return "rotation.PublicKey{kid: " + k.id + ", alg: EdDSA}" }
 
-// LogValue logs the key id.
-func (k *PublicKey) LogValue() slog.Value { return slog.GroupValue(slog.String("kid", k.id)) }
-
 // checkPublicKey refuses what is not a usable Ed25519 public key: not 32
 // bytes, a y coordinate not reduced modulo p = 2^255-19 (a second spelling of
 // some point), or one of the points of small order, under which forged
 // signatures verify.
 func checkPublicKey(key []byte) error {
 	if len(key) != ed25519.PublicKeySize {
-		return fmt.Errorf("%w: %d bytes, not %d", ErrPublicKey, len(key), ed25519.PublicKeySize)
+		return fmt.Errorf("%w: %d bytes, not %d", errPublicKey, len(key), ed25519.PublicKeySize)
 	}
 	// y is little-endian in the low 255 bits; y >= p iff its top byte is
 	// 0x7f, the 30 middle bytes 0xff and the lowest at least 0xed.
 	if key[31]&0x7f == 0x7f && bytes.Count(key[1:31], []byte{0xff}) == 30 && key[0] >= 0xed {
-		return fmt.Errorf("%w: non-canonical encoding", ErrPublicKey)
+		return fmt.Errorf("%w: non-canonical encoding", errPublicKey)
 	}
 	for _, p := range smallOrder {
 		if bytes.Equal(key, p[:]) {
-			return fmt.Errorf("%w: a point of small order", ErrPublicKey)
+			return fmt.Errorf("%w: a point of small order", errPublicKey)
 		}
 	}
 	return nil

@@ -7,7 +7,8 @@ import (
 
 // Every type of this package that holds a root or a key redacts itself when
 // printed with any fmt verb (as a value or a pointer) or logged with
-// log/slog: only ids and public parameters show.
+// log/slog: only ids and public parameters show. Format covers every verb,
+// %#v included: fmt prefers a Formatter to a GoStringer.
 
 // material holds secret bytes behind a pointer. fmt bypasses every method
 // of a value in some paths (a verb that does not fit, such as %p on a
@@ -17,9 +18,6 @@ type material struct{ b []byte }
 
 // String returns the root's id and hides the secret.
 func (r Root) String() string { return "rotation.Root{id: " + r.id + ", secret: REDACTED}" }
-
-// GoString hides the secret from %#v.
-func (r Root) GoString() string { return r.String() }
 
 // Format hides the secret from every fmt verb.
 func (r Root) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
@@ -31,9 +29,6 @@ func (r Root) LogValue() slog.Value {
 
 // String returns the key id and hides the key.
 func (k Key) String() string { return "rotation.Key{kid: " + k.id + ", key: REDACTED}" }
-
-// GoString hides the key from %#v.
-func (k Key) GoString() string { return k.String() }
 
 // Format hides the key from every fmt verb.
 func (k Key) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
@@ -49,9 +44,6 @@ func (d Deriver) String() string {
 	return fmt.Sprintf("rotation.Deriver{roots: %v, alg: %v, purpose: %s, window: %v, skew: %v}", d.Roots(), d.alg, d.purpose, d.sched.length, d.sched.skew)
 }
 
-// GoString hides the roots from %#v.
-func (d Deriver) GoString() string { return d.String() }
-
 // Format hides the roots from every fmt verb.
 func (d Deriver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 
@@ -63,15 +55,12 @@ func (d Deriver) LogValue() slog.Value {
 
 var (
 	_ fmt.Stringer   = Root{}
-	_ fmt.GoStringer = Root{}
 	_ fmt.Formatter  = Root{}
 	_ slog.LogValuer = Root{}
 	_ fmt.Stringer   = Key{}
-	_ fmt.GoStringer = Key{}
 	_ fmt.Formatter  = Key{}
 	_ slog.LogValuer = Key{}
 	_ fmt.Stringer   = Deriver{}
-	_ fmt.GoStringer = Deriver{}
 	_ fmt.Formatter  = Deriver{}
 	_ slog.LogValuer = Deriver{}
 )

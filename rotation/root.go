@@ -11,10 +11,10 @@ import (
 	"strings"
 )
 
-// MinRootSize is the smallest root secret accepted, in bytes. RFC 7518 §3.2
+// minRootSize is the smallest root secret accepted, in bytes. RFC 7518 §3.2
 // requires an HMAC key at least as long as the hash output; the root feeds
 // every window key, so it is held to the strictest case, SHA-256's 32 bytes.
-const MinRootSize = 32
+const minRootSize = 32
 
 // maxRootSize bounds what a root loader reads and keeps.
 const maxRootSize = 1024
@@ -22,14 +22,15 @@ const maxRootSize = 1024
 // maxRootIDLen bounds a root identifier; it appears in every token's kid.
 const maxRootIDLen = 16
 
-// Errors returned when a root secret is refused. Their messages never contain
-// the secret or any part of it.
+// Errors returned when a root secret is refused. Their messages say what is
+// wrong and never contain the secret or any part of it; no caller needs to
+// tell them apart, so they are not exported.
 var (
-	ErrRootTooShort   = errors.New("rotation: root secret shorter than 32 bytes")
-	ErrRootTooLong    = errors.New("rotation: root secret longer than 1024 bytes")
-	ErrRootDegenerate = errors.New("rotation: root secret has every byte equal")
-	ErrRootEncoding   = errors.New("rotation: root secret is neither hex nor base64")
-	ErrRootID         = errors.New("rotation: root id must be 1 to 16 characters of [A-Za-z0-9_-]")
+	errRootTooShort   = errors.New("rotation: root secret shorter than 32 bytes")
+	errRootTooLong    = errors.New("rotation: root secret longer than 1024 bytes")
+	errRootDegenerate = errors.New("rotation: root secret has every byte equal")
+	errRootEncoding   = errors.New("rotation: root secret is neither hex nor base64")
+	errRootID         = errors.New("rotation: root id must be 1 to 16 characters of [A-Za-z0-9_-]")
 )
 
 // A Root is a long-lived secret from which window keys are derived. The root
@@ -44,18 +45,18 @@ type Root struct {
 }
 
 // NewRoot returns a root named id holding a copy of secret. It refuses secrets
-// shorter than [MinRootSize] bytes and secrets whose bytes are all equal.
+// shorter than 32 bytes and secrets whose bytes are all equal.
 func NewRoot(id string, secret []byte) (*Root, error) {
 	if !validRootID(id) {
-		return nil, ErrRootID
+		return nil, errRootID
 	}
 	switch {
-	case len(secret) < MinRootSize:
-		return nil, ErrRootTooShort
+	case len(secret) < minRootSize:
+		return nil, errRootTooShort
 	case len(secret) > maxRootSize:
-		return nil, ErrRootTooLong
+		return nil, errRootTooLong
 	case degenerate(secret):
-		return nil, ErrRootDegenerate
+		return nil, errRootDegenerate
 	}
 	return &Root{id: id, secret: &material{b: append([]byte(nil), secret...)}}, nil
 }
@@ -73,7 +74,7 @@ func NewRoot(id string, secret []byte) (*Root, error) {
 // read: an odd number of hex digits (a digit lost in a copy), a "0x"
 // prefix, line breaks inside (xxd -p wraps its output: use xxd -p -c 64),
 // characters neither encoding uses, or base64 that decodes to fewer than
-// [MinRootSize] bytes (a password is not a root: make one with
+// 32 bytes (a password is not a root: make one with
 // "openssl rand -hex 32").
 func ParseRoot(id string, text []byte) (*Root, error) {
 	secret, err := decodeRootText(text)
@@ -118,7 +119,7 @@ func RootFromFile(id, path string) (*Root, error) {
 		return nil, &sourceError{source: "root file", err: fileError(err)}
 	}
 	if n == len(buf) {
-		return nil, &sourceError{source: "root file", err: ErrRootTooLong}
+		return nil, &sourceError{source: "root file", err: errRootTooLong}
 	}
 	r, err := ParseRoot(id, buf[:n])
 	if err != nil {
@@ -184,37 +185,37 @@ func decodeRootText(text []byte) ([]byte, error) {
 	s := strings.Trim(string(text), " \t\r\n")
 	switch {
 	case len(s) > 4*maxRootSize:
-		return nil, ErrRootTooLong
+		return nil, errRootTooLong
 	case s == "":
-		return nil, fmt.Errorf("%w: the text is empty", ErrRootEncoding)
+		return nil, fmt.Errorf("%w: the text is empty", errRootEncoding)
 	case strings.HasPrefix(s, "\ufeff"):
-		return nil, fmt.Errorf("%w: the text starts with a byte-order mark (an editor added it); save the file without one", ErrRootEncoding)
+		return nil, fmt.Errorf("%w: the text starts with a byte-order mark (an editor added it); save the file without one", errRootEncoding)
 	case len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0]:
-		return nil, fmt.Errorf("%w: the text is in quotes; remove them", ErrRootEncoding)
+		return nil, fmt.Errorf("%w: the text is in quotes; remove them", errRootEncoding)
 	case strings.ContainsAny(s, "\r\n"):
-		return nil, fmt.Errorf("%w: the text has line breaks inside (xxd -p wraps its output; use xxd -p -c 64, or join the lines)", ErrRootEncoding)
+		return nil, fmt.Errorf("%w: the text has line breaks inside (xxd -p wraps its output; use xxd -p -c 64, or join the lines)", errRootEncoding)
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2:]):
-		return nil, fmt.Errorf("%w: the text starts with a 0x prefix; remove it", ErrRootEncoding)
+		return nil, fmt.Errorf("%w: the text starts with a 0x prefix; remove it", errRootEncoding)
 	case isHex(s) && len(s)%2 == 1:
-		return nil, fmt.Errorf("%w: the text is an odd number (%d) of hex digits; a digit was lost or added", ErrRootEncoding, len(s))
+		return nil, fmt.Errorf("%w: the text is an odd number (%d) of hex digits; a digit was lost or added", errRootEncoding, len(s))
 	case isHex(s):
 		return hex.DecodeString(s)
 	}
 	for i := 0; i < len(s); i++ {
 		if !isBase64Char(s[i]) {
-			return nil, fmt.Errorf("%w: the text has characters that neither hex nor base64 uses (white space or punctuation); it looks like a password or a passphrase, not a random root: make one with openssl rand -hex 32", ErrRootEncoding)
+			return nil, fmt.Errorf("%w: the text has characters that neither hex nor base64 uses (white space or punctuation); it looks like a password or a passphrase, not a random root: make one with openssl rand -hex 32", errRootEncoding)
 		}
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.Strict().DecodeString(s); err == nil {
-			if len(b) < MinRootSize {
+			if len(b) < minRootSize {
 				clear(b)
-				return nil, fmt.Errorf("%w: the text, read as base64, gives %d bytes; if it is a password, it is not a root: make one with openssl rand -hex 32", ErrRootTooShort, len(b))
+				return nil, fmt.Errorf("%w: the text, read as base64, gives %d bytes; if it is a password, it is not a root: make one with openssl rand -hex 32", errRootTooShort, len(b))
 			}
 			return b, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: the text mixes the two base64 alphabets or is not canonical base64 (length, padding or final character)", ErrRootEncoding)
+	return nil, fmt.Errorf("%w: the text mixes the two base64 alphabets or is not canonical base64 (length, padding or final character)", errRootEncoding)
 }
 
 func isBase64Char(c byte) bool {

@@ -32,16 +32,16 @@ func TestNewRootRefuses(t *testing.T) {
 		secret []byte
 		want   error
 	}{
-		{"short", "main", make31(), ErrRootTooShort},
-		{"empty", "main", nil, ErrRootTooShort},
-		{"all equal", "main", bytes.Repeat([]byte{0x41}, 64), ErrRootDegenerate},
-		{"all zero", "main", make([]byte, 32), ErrRootDegenerate},
-		{"too long", "main", bytes.Repeat([]byte("ab"), 513), ErrRootTooLong},
-		{"empty id", "", testSecret, ErrRootID},
-		{"id with colon", "a:b", testSecret, ErrRootID},
-		{"id with space", "a b", testSecret, ErrRootID},
-		{"id too long", strings.Repeat("a", 17), testSecret, ErrRootID},
-		{"non-ASCII id", "clé", testSecret, ErrRootID},
+		{"short", "main", make31(), errRootTooShort},
+		{"empty", "main", nil, errRootTooShort},
+		{"all equal", "main", bytes.Repeat([]byte{0x41}, 64), errRootDegenerate},
+		{"all zero", "main", make([]byte, 32), errRootDegenerate},
+		{"too long", "main", bytes.Repeat([]byte("ab"), 513), errRootTooLong},
+		{"empty id", "", testSecret, errRootID},
+		{"id with colon", "a:b", testSecret, errRootID},
+		{"id with space", "a b", testSecret, errRootID},
+		{"id too long", strings.Repeat("a", 17), testSecret, errRootID},
+		{"non-ASCII id", "clé", testSecret, errRootID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,9 +58,9 @@ func make31() []byte { return testSecret[:31] }
 func TestNewRootCopies(t *testing.T) {
 	secret := append([]byte(nil), testSecret...)
 	r := mustRoot(t, "main", secret)
-	before, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
+	before, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
 	secret[0] ^= 0xff
-	after, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
+	after, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
 	if !bytes.Equal(before, after) {
 		t.Fatal("changing the caller's slice changed the root")
 	}
@@ -102,7 +102,7 @@ func assertNoSecret(t *testing.T, out string, secret []byte) {
 
 func TestParseRoot(t *testing.T) {
 	want := mustRoot(t, "main", testSecret)
-	wantKey, _ := DeriveKey(want, HS256, "access", DefaultWindow, 7)
+	wantKey, _ := deriveKey(want, HS256, "access", defaultWindow, 7)
 	texts := map[string]string{
 		"hex":                  hex.EncodeToString(testSecret),
 		"upper hex":            strings.ToUpper(hex.EncodeToString(testSecret)),
@@ -121,7 +121,7 @@ func TestParseRoot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := DeriveKey(r, HS256, "access", DefaultWindow, 7)
+			got, _ := deriveKey(r, HS256, "access", defaultWindow, 7)
 			if !bytes.Equal(got, wantKey) {
 				t.Fatal("parsed root derives a different key")
 			}
@@ -135,15 +135,15 @@ func TestParseRootRefuses(t *testing.T) {
 		text string
 		want error
 	}{
-		"empty":             {"", ErrRootEncoding},
-		"only white space":  {" \n\t", ErrRootEncoding},
-		"not an encoding":   {"this is not hex nor base64 !!", ErrRootEncoding},
-		"short hex":         {hex.EncodeToString(testSecret[:16]), ErrRootTooShort},
-		"short base64":      {base64.StdEncoding.EncodeToString(testSecret[:31]), ErrRootTooShort},
-		"newline inside":    {base64.StdEncoding.EncodeToString(testSecret)[:20] + "\n" + base64.StdEncoding.EncodeToString(testSecret)[20:], ErrRootEncoding},
-		"degenerate hex":    {strings.Repeat("00", 40), ErrRootDegenerate},
-		"too long":          {long, ErrRootTooLong},
-		"non-canonical b64": {"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5eh==", ErrRootEncoding},
+		"empty":             {"", errRootEncoding},
+		"only white space":  {" \n\t", errRootEncoding},
+		"not an encoding":   {"this is not hex nor base64 !!", errRootEncoding},
+		"short hex":         {hex.EncodeToString(testSecret[:16]), errRootTooShort},
+		"short base64":      {base64.StdEncoding.EncodeToString(testSecret[:31]), errRootTooShort},
+		"newline inside":    {base64.StdEncoding.EncodeToString(testSecret)[:20] + "\n" + base64.StdEncoding.EncodeToString(testSecret)[20:], errRootEncoding},
+		"degenerate hex":    {strings.Repeat("00", 40), errRootDegenerate},
+		"too long":          {long, errRootTooLong},
+		"non-canonical b64": {"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5eh==", errRootEncoding},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestRootFromEnvAndFile(t *testing.T) {
 	short := hex.EncodeToString(testSecret[:20])
 	t.Setenv("JWTROT_TEST_SHORT", short)
 	_, err := RootFromEnv("main", "JWTROT_TEST_SHORT")
-	if !errors.Is(err, ErrRootTooShort) || !strings.HasPrefix(err.Error(), "rotation: root from the environment: ") || strings.Contains(err.Error(), short) {
+	if !errors.Is(err, errRootTooShort) || !strings.HasPrefix(err.Error(), "rotation: root from the environment: ") || strings.Contains(err.Error(), short) {
 		t.Errorf("RootFromEnv(short) = %v", err)
 	}
 	if _, err := RootFromEnv("main", "JWTROT_TEST_UNSET_VARIABLE"); err == nil || !strings.Contains(err.Error(), "not set") {
@@ -185,7 +185,7 @@ func TestRootFromEnvAndFile(t *testing.T) {
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("not a secret at all, and not hex"), 0o600)
 	_, err = RootFromFile("main", bad)
-	if !errors.Is(err, ErrRootEncoding) || strings.Contains(err.Error(), "not a secret") {
+	if !errors.Is(err, errRootEncoding) || strings.Contains(err.Error(), "not a secret") {
 		t.Errorf("RootFromFile(bad) = %v", err)
 	}
 	if _, err := RootFromFile("main", filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
@@ -193,8 +193,8 @@ func TestRootFromEnvAndFile(t *testing.T) {
 	}
 	huge := filepath.Join(dir, "huge")
 	os.WriteFile(huge, bytes.Repeat([]byte("a"), 1<<20), 0o600)
-	if _, err := RootFromFile("main", huge); !errors.Is(err, ErrRootTooLong) {
-		t.Errorf("RootFromFile(huge) = %v; want ErrRootTooLong", err)
+	if _, err := RootFromFile("main", huge); !errors.Is(err, errRootTooLong) {
+		t.Errorf("RootFromFile(huge) = %v; want errRootTooLong", err)
 	}
 }
 
@@ -213,19 +213,19 @@ func TestRootTextAmbiguous(t *testing.T) {
 		want       error
 		says       string
 	}{
-		{"one hex digit lost", h[:len(h)-1], ErrRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)-1)},
-		{"one hex digit too many", h + "a", ErrRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)+1)},
-		{"0x prefix", "0x" + h, ErrRootEncoding, "0x prefix"},
-		{"0X prefix", "0X" + strings.ToUpper(h), ErrRootEncoding, "0x prefix"},
-		{"xxd -p lines", wrapped.String(), ErrRootEncoding, "line breaks inside"},
-		{"CRLF inside", h[:32] + "\r\n" + h[32:], ErrRootEncoding, "line breaks inside"},
-		{"byte-order mark", "\ufeff" + h, ErrRootEncoding, "byte-order mark"},
-		{"double quotes", `"` + h + `"`, ErrRootEncoding, "in quotes"},
-		{"single quotes", "'" + h + "'\n", ErrRootEncoding, "in quotes"},
-		{"a 32-character password", "CorrectHorseBatteryStaple2024xyz", ErrRootTooShort, "gives 24 bytes"},
-		{"a passphrase", "correct horse battery staple, 2024!", ErrRootEncoding, "looks like a password"},
-		{"white space inside", h[:32] + " " + h[32:], ErrRootEncoding, "looks like a password"},
-		{"mixed alphabets", strings.Repeat("Ab+/", 10) + "Cd-_", ErrRootEncoding, "mixes the two base64 alphabets"},
+		{"one hex digit lost", h[:len(h)-1], errRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)-1)},
+		{"one hex digit too many", h + "a", errRootEncoding, fmt.Sprintf("odd number (%d) of hex digits", len(h)+1)},
+		{"0x prefix", "0x" + h, errRootEncoding, "0x prefix"},
+		{"0X prefix", "0X" + strings.ToUpper(h), errRootEncoding, "0x prefix"},
+		{"xxd -p lines", wrapped.String(), errRootEncoding, "line breaks inside"},
+		{"CRLF inside", h[:32] + "\r\n" + h[32:], errRootEncoding, "line breaks inside"},
+		{"byte-order mark", "\ufeff" + h, errRootEncoding, "byte-order mark"},
+		{"double quotes", `"` + h + `"`, errRootEncoding, "in quotes"},
+		{"single quotes", "'" + h + "'\n", errRootEncoding, "in quotes"},
+		{"a 32-character password", "CorrectHorseBatteryStaple2024xyz", errRootTooShort, "gives 24 bytes"},
+		{"a passphrase", "correct horse battery staple, 2024!", errRootEncoding, "looks like a password"},
+		{"white space inside", h[:32] + " " + h[32:], errRootEncoding, "looks like a password"},
+		{"mixed alphabets", strings.Repeat("Ab+/", 10) + "Cd-_", errRootEncoding, "mixes the two base64 alphabets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,8 +259,8 @@ func TestRootTextUnchanged(t *testing.T) {
 			t.Fatalf("ParseRoot(%d bytes of text) = %v", len(text), err)
 		}
 		want, _ := NewRoot("main", testSecret)
-		a, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
-		b, _ := DeriveKey(want, HS256, "access", DefaultWindow, 1)
+		a, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
+		b, _ := deriveKey(want, HS256, "access", defaultWindow, 1)
 		if !bytes.Equal(a, b) {
 			t.Fatalf("text of %d bytes loads to another root", len(text))
 		}

@@ -26,7 +26,7 @@ type Schedule struct {
 // other option: they configure keys, which a schedule has none of.
 func NewSchedule(opts ...Option) (*Schedule, error) {
 	var d Deriver
-	d.sched.length, d.sched.clock = DefaultWindow, SystemClock
+	d.sched.length, d.sched.clock = defaultWindow, SystemClock
 	for _, o := range opts {
 		o(&d)
 	}
@@ -41,7 +41,7 @@ func NewSchedule(opts ...Option) (*Schedule, error) {
 
 // init checks the schedule an Option set filled in and completes it.
 func (s *Schedule) init() error {
-	if err := CheckWindow(s.length); err != nil {
+	if err := checkWindow(s.length); err != nil {
 		return fmt.Errorf("%w; set it with rotation.WithWindow", err)
 	}
 	s.seconds = int64(s.length / time.Second)
@@ -49,7 +49,7 @@ func (s *Schedule) init() error {
 		return errors.New("rotation: nil clock; leave WithClock out for the system clock")
 	}
 	if !s.skewSet {
-		s.skew = min(DefaultSkew, s.length/4)
+		s.skew = min(defaultSkew, s.length/4)
 	}
 	if s.skew < 0 || s.skew > s.length/4 {
 		return fmt.Errorf("rotation: skew %v is not between 0 and a quarter of the %v window; lower WithSkew or lengthen WithWindow", s.skew, s.length)

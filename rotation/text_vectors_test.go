@@ -17,10 +17,10 @@ const textVectorsPath = "../testdata/text_vectors.json"
 // rootTextRefusals maps the rule names of testdata/text_vectors.json to the
 // error ParseRoot wraps for them.
 var rootTextRefusals = map[string]error{
-	"empty": ErrRootEncoding, "bom": ErrRootEncoding, "quoted": ErrRootEncoding,
-	"line_break": ErrRootEncoding, "0x_prefix": ErrRootEncoding, "odd_hex": ErrRootEncoding,
-	"not_an_encoding": ErrRootEncoding, "bad_base64": ErrRootEncoding,
-	"too_short": ErrRootTooShort, "degenerate": ErrRootDegenerate,
+	"empty": errRootEncoding, "bom": errRootEncoding, "quoted": errRootEncoding,
+	"line_break": errRootEncoding, "0x_prefix": errRootEncoding, "odd_hex": errRootEncoding,
+	"not_an_encoding": errRootEncoding, "bad_base64": errRootEncoding,
+	"too_short": errRootTooShort, "degenerate": errRootDegenerate,
 }
 
 // TestRootTextVectors reads every root text of testdata/text_vectors.json
@@ -52,8 +52,8 @@ func TestRootTextVectors(t *testing.T) {
 				t.Errorf("%s: %v", v.Name, err)
 				continue
 			}
-			got, _ := DeriveKey(r, HS256, "access", DefaultWindow, 1)
-			exp, _ := DeriveKey(want, HS256, "access", DefaultWindow, 1)
+			got, _ := deriveKey(r, HS256, "access", defaultWindow, 1)
+			exp, _ := deriveKey(want, HS256, "access", defaultWindow, 1)
 			if hex.EncodeToString(got) != hex.EncodeToString(exp) {
 				t.Errorf("%s: read as another root", v.Name)
 			}

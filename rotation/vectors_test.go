@@ -83,7 +83,7 @@ func vectorInputs() []vector {
 		in("before 1970, HS512, 1h", "r-2026_x", "HS512", "access", 3600, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)),
 		in("year 3000", "backup", "HS256", "access", 600, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)),
 		in("1s window, 1ns before a second", "main", "HS256", "access", 1, boundary.Add(-ns)),
-		in("max window", "main", "HS256", "access", int64(MaxWindow/time.Second), boundary),
+		in("max window", "main", "HS256", "access", int64(maxWindow/time.Second), boundary),
 	}
 }
 
@@ -100,12 +100,12 @@ func computeVector(t *testing.T, v vector) vector {
 		t.Fatal(err)
 	}
 	length := time.Duration(v.WindowSeconds) * time.Second
-	w := WindowAt(at, length)
-	info, err := Info(alg, v.Purpose, length, w.Index())
+	w := windowOf(at, length)
+	info, err := windowInfo(alg, v.Purpose, length, w.Index())
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := DeriveKey(root, alg, v.Purpose, length, w.Index())
+	key, err := deriveKey(root, alg, v.Purpose, length, w.Index())
 	if err != nil {
 		t.Fatal(err)
 	}

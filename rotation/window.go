@@ -5,38 +5,31 @@ import (
 	"time"
 )
 
-// MaxWindow is the longest window length accepted.
-const MaxWindow = 366 * 24 * time.Hour
+// maxWindow is the longest window length accepted.
+const maxWindow = 366 * 24 * time.Hour
 
 // A Window is one interval of a schedule of fixed-length windows counted from
 // the Unix epoch: window i covers [i·L, (i+1)·L) in Unix seconds, L its length.
-// Indexes before 1970 are negative.
+// Indexes before 1970 are negative. [Schedule.WindowAt] gives the window of
+// an instant.
 type Window struct {
 	index   int64
 	seconds int64
 }
 
-// WindowAt returns the window of the given length that contains t. The index
-// is floor(unix seconds / length seconds), true floor division, so instants
-// before 1970 fall in negative windows and boundaries are exact to the
-// nanosecond. It panics if length is not a whole number of seconds between
-// one second and [MaxWindow]; use [CheckWindow] on untrusted configuration.
-func WindowAt(t time.Time, length time.Duration) Window {
-	if err := CheckWindow(length); err != nil {
-		panic(err)
-	}
-	return windowAt(t, int64(length/time.Second))
-}
-
-// CheckWindow reports whether length is a valid window length: a whole number
-// of seconds, at least one second and at most [MaxWindow].
-func CheckWindow(length time.Duration) error {
-	if length < time.Second || length > MaxWindow || length%time.Second != 0 {
-		return fmt.Errorf("rotation: window length %v is not a whole number of seconds between 1s and %v", length, MaxWindow)
+// checkWindow reports whether length is a valid window length: a whole number
+// of seconds, at least one second and at most maxWindow.
+func checkWindow(length time.Duration) error {
+	if length < time.Second || length > maxWindow || length%time.Second != 0 {
+		return fmt.Errorf("rotation: window length %v is not a whole number of seconds between 1s and %v", length, maxWindow)
 	}
 	return nil
 }
 
+// windowAt returns the window of the given length in seconds that contains
+// t. The index is floor(unix seconds / length seconds), true floor division,
+// so instants before 1970 fall in negative windows and boundaries are exact
+// to the nanosecond.
 func windowAt(t time.Time, seconds int64) Window {
 	// t.Unix is already the floor of t in seconds: for t before 1970 the
 	// nanoseconds within the second count forward from it.

@@ -33,7 +33,7 @@ func TestWindowAtBoundaries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := WindowAt(tt.t, tt.length)
+			w := windowOf(tt.t, tt.length)
 			if w.Index() != tt.want {
 				t.Fatalf("index = %d; want %d", w.Index(), tt.want)
 			}
@@ -53,14 +53,14 @@ func TestWindowAtBoundaries(t *testing.T) {
 	}
 }
 
-// TestWindowAtIsNotTruncate pins the reason WindowAt exists: time.Truncate
+// TestWindowAtIsNotTruncate pins the reason Schedule.WindowAt exists: time.Truncate
 // counts from year 1, so for lengths that do not divide the seconds between
 // year 1 and 1970 its boundaries are not on multiples of the length since the
 // Unix epoch.
 func TestWindowAtIsNotTruncate(t *testing.T) {
 	at := time.Date(2026, 11, 22, 10, 41, 0, 0, time.UTC)
 	for _, length := range []time.Duration{7 * time.Minute, 25 * time.Hour} {
-		w := WindowAt(at, length)
+		w := windowOf(at, length)
 		if trunc := at.Truncate(length); trunc.Equal(w.Start()) {
 			t.Errorf("%v: Truncate agrees with WindowAt; the test no longer shows the difference", length)
 		}
@@ -71,20 +71,23 @@ func TestWindowAtIsNotTruncate(t *testing.T) {
 }
 
 func TestCheckWindow(t *testing.T) {
-	for _, d := range []time.Duration{0, -time.Second, time.Second / 2, 1500 * time.Millisecond, MaxWindow + time.Second} {
-		if CheckWindow(d) == nil {
-			t.Errorf("CheckWindow(%v) accepted", d)
+	for _, d := range []time.Duration{0, -time.Second, time.Second / 2, 1500 * time.Millisecond, maxWindow + time.Second} {
+		if checkWindow(d) == nil {
+			t.Errorf("checkWindow(%v) accepted", d)
 		}
 	}
-	for _, d := range []time.Duration{time.Second, 7 * time.Minute, 25 * time.Hour, MaxWindow} {
-		if err := CheckWindow(d); err != nil {
-			t.Errorf("CheckWindow(%v) = %v", d, err)
+	for _, d := range []time.Duration{time.Second, 7 * time.Minute, 25 * time.Hour, maxWindow} {
+		if err := checkWindow(d); err != nil {
+			t.Errorf("checkWindow(%v) = %v", d, err)
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("WindowAt with a 1.5s length did not panic")
-		}
-	}()
-	WindowAt(time.Unix(0, 0), 1500*time.Millisecond)
+	if _, err := NewSchedule(WithWindow(1500 * time.Millisecond)); err == nil {
+		t.Error("NewSchedule accepted a 1.5s window")
+	}
+}
+
+// windowOf is the window of the given length that contains t, as a
+// schedule of that length gives it.
+func windowOf(t time.Time, length time.Duration) Window {
+	return windowAt(t, int64(length/time.Second))
 }

@@ -27,7 +27,7 @@ func (e *env) root(args []string) error {
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	b := make([]byte, rotation.MinRootSize)
+	b := make([]byte, rootSize)
 	rand.Read(b)
 	fmt.Fprintln(e.stdout, hex.EncodeToString(b))
 	return nil
@@ -41,7 +41,7 @@ func (e *env) windows(args []string) error {
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if err := rotation.CheckWindow(f.window); err != nil {
+	if err := checkWindow(f.window); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 1000 {
@@ -52,7 +52,7 @@ func (e *env) windows(args []string) error {
 		return err
 	}
 	now := clk.Now()
-	w := rotation.WindowAt(now, f.window).Prev()
+	w := windowAt(now, f.window).Prev()
 	fmt.Fprintf(e.stdout, "%v windows around %s\n", f.window, now.UTC().Format(time.RFC3339))
 	fmt.Fprintf(e.stdout, "  %-12s %-22s %-22s %s\n", "index", "start", "end", "kid")
 	for i := 0; i < *n; i++ {
@@ -387,7 +387,7 @@ func (e *env) jwks(args []string) error {
 		return err
 	}
 	d := a.Deriver()
-	doc, err := jwks.Export(context.Background(), d, d.Now(), ahead)
+	doc, err := jwks.Export(context.Background(), d, d.Schedule().Now(), ahead)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (e *env) fleet(args []string) error {
 	case *duration <= 0 || *duration > 10*time.Minute:
 		return fmt.Errorf("-duration %v is not between 0 and 10m", *duration)
 	}
-	if err := rotation.CheckWindow(f.window); err != nil {
+	if err := checkWindow(f.window); err != nil {
 		return err
 	}
 	if *alg == "EdDSA" {
@@ -261,7 +261,7 @@ func printMetrics(e *env, reg *prometheus.Registry) error {
 
 // freshRoot is a random root for this run, shared by every instance.
 func freshRoot() (*rotation.Root, error) {
-	secret := make([]byte, rotation.MinRootSize)
+	secret := make([]byte, rootSize)
 	rand.Read(secret) // never fails (crypto/rand, Go 1.24)
 	return rotation.NewRoot("fleet", secret)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -209,7 +210,7 @@ func fileErr(err error) error {
 
 // freshSecret returns a new random root secret, hex.
 func freshSecret() string {
-	b := make([]byte, rotation.MinRootSize)
+	b := make([]byte, rootSize)
 	rand.Read(b)
 	s := hex.EncodeToString(b)
 	clear(b)
@@ -227,6 +228,36 @@ func parseAt(name, s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("-%s %q is not an RFC 3339 instant in whole seconds such as 2026-12-08T00:00:00Z", name, clip(s))
 	}
 	return t.UTC(), nil
+}
+
+// The defaults of a keyring document that does not state them (SPEC §11),
+// which keyring new writes out.
+const (
+	keyringReload = 30 * time.Second
+	keyringSkew   = 30 * time.Second // or a quarter of the window, if shorter
+)
+
+// rootSize is the length of the roots the demo makes: rotation's minimum,
+// what openssl rand -hex 32 makes.
+const rootSize = 32
+
+// checkWindow refuses a window length that no schedule accepts.
+func checkWindow(length time.Duration) error {
+	if _, err := rotation.NewSchedule(rotation.WithWindow(length)); err != nil {
+		// The hint names the library's option; here the length is a flag's.
+		return errors.New(strings.TrimSuffix(err.Error(), "; set it with rotation.WithWindow"))
+	}
+	return nil
+}
+
+// windowAt returns the window of the given length that contains t. The
+// length has passed checkWindow, or comes from a keyring that did.
+func windowAt(t time.Time, length time.Duration) rotation.Window {
+	s, err := rotation.NewSchedule(rotation.WithWindow(length))
+	if err != nil {
+		panic(err) // a length not checked first: a bug of the demo
+	}
+	return s.WindowAt(t)
 }
 
 // wholeSeconds checks a duration flag that the keyring stores in seconds.
@@ -247,7 +278,7 @@ func ceilSecond(t time.Time) time.Time {
 
 // windowStartAfter returns the first window start at or after t.
 func windowStartAfter(t time.Time, window time.Duration) time.Time {
-	w := rotation.WindowAt(t, window)
+	w := windowAt(t, window)
 	if w.Start().Equal(t) {
 		return t
 	}
@@ -264,7 +295,7 @@ of the fleet reads the same file; the secret goes only to stdout or FILE.
 Example:
   demo keyring new -iss auth -max-age 8h -o /run/secrets/jwt-keyring`)
 	f.fs.StringVar(&f.alg, "alg", "HS256", "`algorithm`: HS256, HS384, HS512 or EdDSA")
-	f.window = rotation.DefaultWindow
+	f.window = 10 * time.Minute
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length`, whole seconds")
 	f.skew = -1
 	f.fs.Var(durationFlag{&f.skew, false}, "skew", "allowed clock `skew` (default min(30s, window/4))")
@@ -272,7 +303,7 @@ Example:
 	f.fs.Var(durationFlag{&maxAge, false}, "max-age", "the oldest token accepted, from its iat: `lifetime`")
 	f.fs.StringVar(&f.iss, "iss", "", "the `issuer` every token names (default none)")
 	purposes := f.fs.String("purposes", rotation.DefaultPurpose, "the purpose `labels`, comma-separated")
-	reload := rotation.DefaultReload
+	reload := keyringReload
 	f.fs.Var(durationFlag{&reload, false}, "reload", "how `often` every instance reads the keyring again")
 	id := f.fs.String("id", "a", "the root's `id`, named in every kid")
 	at := f.fs.String("at", "", "the root issues from this `instant` (default: this window's start)")
@@ -280,11 +311,11 @@ Example:
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if err := rotation.CheckWindow(f.window); err != nil {
+	if err := checkWindow(f.window); err != nil {
 		return fmt.Errorf("-window: %w", err)
 	}
 	if f.skew < 0 {
-		f.skew = min(rotation.DefaultSkew, f.window/4/time.Second*time.Second)
+		f.skew = min(keyringSkew, f.window/4/time.Second*time.Second)
 	}
 	window, _ := wholeSeconds("window", f.window)
 	skew := int64(f.skew / time.Second)
@@ -299,7 +330,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	issues := rotation.WindowAt(time.Now(), f.window).Start()
+	issues := windowAt(time.Now(), f.window).Start()
 	if *at != "" {
 		if issues, err = parseAt("at", *at); err != nil {
 			return err
@@ -325,7 +356,7 @@ Example:
 	}
 	if *out != "-" {
 		fmt.Fprintf(e.stdout, "keyring written (mode 0600): root %s issues from %s; %v windows, %v reload\n",
-			*id, instant(issues), k.Fleet().Window, k.Reload())
+			*id, instant(issues), k.Fleet().Window, keyringview.Of(k).Reload())
 		fmt.Fprintf(e.stdout, "Give every instance this same file; 'demo keyring schedule -keyring %s' shows it.\n", filepath.Base(*out))
 	}
 	return nil
@@ -421,7 +452,7 @@ Example:
 	// Every instance has read the edit within a reload interval, and one
 	// that read it last waits reload + skew before it signs with a new root
 	// (SPEC §11.3): from ready on, no instance waits.
-	ready := ceilSecond(now.Add(2*k.Reload() + fl.Skew))
+	ready := ceilSecond(now.Add(2*keyringview.Of(k).Reload() + fl.Skew))
 	issues := windowStartAfter(ready, fl.Window)
 	switch {
 	case *emergency && *at != "":
@@ -434,29 +465,29 @@ Example:
 		}
 		if issues.Before(ready) {
 			return fmt.Errorf("-at %s is sooner than every instance can have read the edit (each reads it within the %v reload, and clocks differ by up to the %v skew): give -at %s or later, or -emergency to switch each instance at its next reload",
-				instant(issues), k.Reload(), fl.Skew, instant(ready))
+				instant(issues), keyringview.Of(k).Reload(), fl.Skew, instant(ready))
 		}
 	}
 	if *id == "" {
 		*id = nextRootID(doc)
 	}
 	doc.Roots = append(doc.Roots, ringRoot{ID: *id, Secret: freshSecret(), Issues: instant(issues), Emergency: *emergency})
-	prev, hadPrev := k.IssuerAt(issues.Add(-time.Second))
+	prev, hadPrev := keyringview.Of(k).IssuerAt(issues.Add(-time.Second))
 	k, status, err := e.saveEdit(doc, *keyring, *out)
 	if err != nil {
 		return err
 	}
 	fp, _ := rootFingerprint(doc, *id, fl)
-	fmt.Fprintf(status, "added root %s (fingerprint %s), serial %d: it issues from %s\n", *id, fp, k.Serial(), instant(issues))
+	fmt.Fprintf(status, "added root %s (fingerprint %s), serial %d: it issues from %s\n", *id, fp, keyringview.Of(k).Serial(), instant(issues))
 	fmt.Fprintf(status, "  and verifies from %s, two windows before.\n", instant(issues.Add(-2*fl.Window)))
 	if *emergency {
-		fmt.Fprintf(status, "Emergency: each instance signs with %s from its next reload, within %v; an\n", *id, k.Reload())
+		fmt.Fprintf(status, "Emergency: each instance signs with %s from its next reload, within %v; an\n", *id, keyringview.Of(k).Reload())
 		fmt.Fprintf(status, "  instance refuses %s's tokens until it has read the edit, for at most that long.\n", *id)
 	} else {
-		fmt.Fprintf(status, "Every instance reads the edit within %v and switches at that instant.\n", k.Reload())
+		fmt.Fprintf(status, "Every instance reads the edit within %v and switches at that instant.\n", keyringview.Of(k).Reload())
 	}
 	if hadPrev && prev != *id {
-		if t, ok := k.EarliestRetirement(prev); ok {
+		if t, ok := keyringview.Of(k).EarliestRetirement(prev); ok {
 			fmt.Fprintf(status, "Root %s may retire from %s, once no token it issued is valid:\n", prev, instant(t))
 			fmt.Fprintf(status, "  demo keyring retire -keyring %s -root %s\n", *keyring, prev)
 		}
@@ -496,7 +527,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	retires, ok := k.EarliestRetirement(*id)
+	retires, ok := keyringview.Of(k).EarliestRetirement(*id)
 	if !ok {
 		if k.Fleet().MaxAge == 0 {
 			return errors.New("the keyring states no max_age, so no retirement can be shown safe; add \"max_age\" (seconds) to it")
@@ -513,7 +544,7 @@ Example:
 	if err != nil {
 		return err // the parser says why, and the earliest retirement
 	}
-	fmt.Fprintf(status, "root %s retires at %s (serial %d): every instance refuses its\n", *id, instant(retires), k.Serial())
+	fmt.Fprintf(status, "root %s retires at %s (serial %d): every instance refuses its\n", *id, instant(retires), keyringview.Of(k).Serial())
 	fmt.Fprintf(status, "  tokens from then. After that instant, the root may be removed from the keyring.\n")
 	return nil
 }
@@ -536,7 +567,7 @@ Example:
 		return err
 	}
 	now := time.Now()
-	wasIssuing, _ := k.IssuerAt(now)
+	wasIssuing, _ := keyringview.Of(k).IssuerAt(now)
 	edited := *doc
 	edited.Roots = slices.Clone(doc.Roots)
 	alsoRevoked := revokeRoot(&edited, *id, now)
@@ -546,7 +577,7 @@ Example:
 	if err != nil {
 		return fmt.Errorf("once %s is revoked: %w", *id, err)
 	}
-	if _, ok := tk.IssuerAt(now); !ok && wasIssuing == *id {
+	if _, ok := keyringview.Of(tk).IssuerAt(now); !ok && wasIssuing == *id {
 		return fmt.Errorf("%s issues now, and no other root would: every instance would refuse to sign. Add its replacement first (demo keyring add -emergency -keyring FILE), then revoke %s", *id, *id)
 	}
 	edited.Serial--
@@ -557,10 +588,10 @@ Example:
 	for _, r := range alsoRevoked {
 		fmt.Fprintf(status, "root %s, retired already, is marked revoked too; its secret leaves the file.\n", r)
 	}
-	issuing, _ := k.IssuerAt(now)
-	fmt.Fprintf(status, "root %s revoked (serial %d); its secret is no longer in the file; %s issues.\n", *id, k.Serial(), issuing)
+	issuing, _ := keyringview.Of(k).IssuerAt(now)
+	fmt.Fprintf(status, "root %s revoked (serial %d); its secret is no longer in the file; %s issues.\n", *id, keyringview.Of(k).Serial(), issuing)
 	fmt.Fprintf(status, "Each instance refuses %s's tokens (unknown key id) from its next reload, within\n", *id)
-	fmt.Fprintf(status, "  %v of this file being in place on it: their users log in again. Delete\n", k.Reload())
+	fmt.Fprintf(status, "  %v of this file being in place on it: their users log in again. Delete\n", keyringview.Of(k).Reload())
 	fmt.Fprintf(status, "  every other copy of %s's secret.\n", *id)
 	return nil
 }
@@ -614,7 +645,7 @@ func rootFingerprint(doc *ringFile, id string, fl rotation.Fleet) (string, bool)
 		if err != nil {
 			return "?", false
 		}
-		return key.Fingerprint(), true
+		return keyFingerprint(key), true
 	}
 	return "", false
 }
@@ -652,9 +683,9 @@ Example:
 	fl := k.Fleet()
 	w := e.stdout
 	fmt.Fprintf(w, "keyring serial %d: %v, %v windows, %v skew, max age %v, reload %v, purposes %s\n",
-		k.Serial(), fl.Algorithm, fl.Window, fl.Skew, fl.MaxAge, k.Reload(), strings.Join(fl.Purposes, ","))
+		keyringview.Of(k).Serial(), fl.Algorithm, fl.Window, fl.Skew, fl.MaxAge, keyringview.Of(k).Reload(), strings.Join(fl.Purposes, ","))
 	fmt.Fprintln(w, "roots:")
-	for _, r := range k.Roots() {
+	for _, r := range keyringview.Of(k).Roots() {
 		if r.Revoked {
 			fmt.Fprintf(w, "  %-16s revoked\n", r.ID)
 			continue
@@ -663,7 +694,7 @@ Example:
 		line := fmt.Sprintf("  %-16s %-10s issues %s", r.ID, fp, instant(r.Issues))
 		if !r.Retires.IsZero() {
 			line += "  retires " + instant(r.Retires)
-		} else if t, ok := k.EarliestRetirement(r.ID); ok {
+		} else if t, ok := keyringview.Of(k).EarliestRetirement(r.ID); ok {
 			line += "  may retire from " + instant(t)
 		}
 		if r.Emergency {
@@ -676,12 +707,12 @@ Example:
 	fmt.Fprintf(w, "  %-20s  %-16s %s\n", "instant", "issues", "verify")
 	t := start
 	for n := 0; n < maxScheduleLines && !t.After(end); n++ {
-		issuing, ok := k.IssuerAt(t)
+		issuing, ok := keyringview.Of(k).IssuerAt(t)
 		if !ok {
 			issuing = "(none)"
 		}
-		fmt.Fprintf(w, "  %-20s  %-16s %s\n", instant(t), issuing, strings.Join(k.VerifyingAt(t), ", "))
-		next, ok := k.NextChange(t)
+		fmt.Fprintf(w, "  %-20s  %-16s %s\n", instant(t), issuing, strings.Join(keyringview.Of(k).VerifyingAt(t), ", "))
+		next, ok := keyringview.Of(k).NextChange(t)
 		if !ok {
 			break
 		}

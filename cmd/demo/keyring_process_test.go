@@ -18,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtrot/jwtrot/httpauth"
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -236,7 +237,7 @@ func TestKeyringProcesses(t *testing.T) {
 	secrets := secretsOf(t, path) // a's and b's, before a's leaves the file
 	forger := forgerOf(t, path, "a")
 	var switchAt time.Time
-	for _, r := range k.Roots() {
+	for _, r := range keyringview.Of(k).Roots() {
 		if r.ID == "b" {
 			switchAt = r.Issues
 		}

@@ -176,7 +176,7 @@ func (f *flags) rootFlags() {
 }
 
 func (f *flags) scheduleFlags() {
-	f.window = rotation.DefaultWindow
+	f.window = 10 * time.Minute // the library's default
 	f.fs.Var(durationFlag{&f.window, false}, "window", "window `length` with a unit, whole seconds")
 	f.fs.StringVar(&f.at, "at", "", "act as of this `instant` (RFC 3339) instead of now")
 }

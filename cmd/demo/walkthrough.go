@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -90,7 +92,7 @@ func (e *env) walkthrough() error {
 	out("")
 	out(p.head("The windows") + " (a key is shown only as a fingerprint; the root never signs)")
 	out("  %-9s %-10s %-10s %-14s %s", "index", "start", "end", "kid", "key fingerprint")
-	cur := d.WindowAt(demoStart)
+	cur := d.Schedule().WindowAt(demoStart)
 	for w := cur.Prev(); w.Index() <= cur.Index()+2; w = w.Next() {
 		k, err := d.KeyAt("main", w.Start())
 		if err != nil {
@@ -100,7 +102,7 @@ func (e *env) walkthrough() error {
 		if w == cur {
 			mark = "*"
 		}
-		out("%s %-9d %-10s %-10s %-14s %s", mark, w.Index(), hm(w.Start()), hm(w.End()), k.ID(), k.Fingerprint())
+		out("%s %-9d %-10s %-10s %-14s %s", mark, w.Index(), hm(w.Start()), hm(w.End()), k.ID(), keyFingerprint(k))
 	}
 	out("The kid (key id) in each token's header names its root and window, so a verifier derives")
 	out("exactly one key. The skew (%v) is how far apart clocks may be: a next-window kid is", demoSkew)
@@ -142,7 +144,7 @@ func (e *env) walkthrough() error {
 	out("")
 
 	// Three instances with skewed clocks, across a boundary.
-	boundary := d.WindowAt(mock.Now()).End()
+	boundary := d.Schedule().WindowAt(mock.Now()).End()
 	base := boundary.Add(-10 * time.Second)
 	// Spread over the skew: any two clocks agree within it.
 	offsets := []time.Duration{-15 * time.Second, 0, 15 * time.Second}
@@ -344,4 +346,16 @@ func tamper(tok string) string {
 	payload, _ := rawURL.DecodeString(parts[1])
 	parts[1] = rawURL.EncodeToString([]byte(strings.Replace(string(payload), `"sub":"alice"`, `"sub":"admin"`, 1)))
 	return strings.Join(parts, ".")
+}
+
+// keyFingerprint returns a short, non-secret identifier of a window key, for
+// telling keys apart on screen without showing them: the first 8 hex digits
+// of SHA-256("jwtrot fingerprint" || key).
+func keyFingerprint(k *rotation.Key) string {
+	b := k.Bytes()
+	defer clear(b)
+	h := sha256.New()
+	h.Write([]byte("jwtrot fingerprint"))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:4])
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtrot/jwtrot/internal/keyringview"
 	"github.com/jwtrot/jwtrot/jwtrot"
 	"github.com/jwtrot/jwtrot/rotation"
 )
@@ -99,7 +100,7 @@ func (e *env) walkKeyring(p palette, out func(string, ...any), mock *clock.Mock)
 		err := ds[i].Reload(ctx)
 		d := ds[i]
 		issuing, _ := d.Issuer(t)
-		line := fmt.Sprintf("  %s  %s reads serial %d%s: issues %s; verify %s", hm(t), names[i], d.Keyring().Serial(), note, issuing, strings.Join(d.Roots(), ", "))
+		line := fmt.Sprintf("  %s  %s reads serial %d%s: issues %s; verify %s", hm(t), names[i], keyringview.Of(d.Keyring()).Serial(), note, issuing, strings.Join(d.Roots(), ", "))
 		if err != nil {
 			line += " (" + p.bad("refused: "+err.Error()) + ")"
 		}
@@ -121,8 +122,8 @@ func (e *env) walkKeyring(p palette, out func(string, ...any), mock *clock.Mock)
 	if err != nil {
 		return err
 	}
-	switchAt := k.Roots()[1].Issues
-	out("  %s  demo keyring add: root b issues from %s, serial %d; nothing restarts", hm(mock.Now()), hm(switchAt), k.Serial())
+	switchAt := keyringview.Of(k).Roots()[1].Issues
+	out("  %s  demo keyring add: root b issues from %s, serial %d; nothing restarts", hm(mock.Now()), hm(switchAt), keyringview.Of(k).Serial())
 	reads(0, at(12, 3, 5), "")
 	reads(1, at(12, 3, 17), "")
 	reads(2, at(12, 3, 29), " (late, within the 30s reload)")
@@ -145,14 +146,14 @@ func (e *env) walkKeyring(p palette, out func(string, ...any), mock *clock.Mock)
 
 	// Retirement: at the earliest instant no token a issued can be valid.
 	mock.Set(at(12, 20, 0))
-	earliest, _ := k.EarliestRetirement("a")
+	earliest, _ := keyringview.Of(k).EarliestRetirement("a")
 	k, err = ring.edit(func(f *ringFile) { f.Roots[0].Retires = instant(earliest) })
 	if err != nil {
 		return err
 	}
-	retires := k.Roots()[0].Retires
+	retires := keyringview.Of(k).Roots()[0].Retires
 	out("  %s  demo keyring retire -root a, serial %d: a retires at %s, the earliest allowed",
-		hm(mock.Now()), k.Serial(), hm(retires))
+		hm(mock.Now()), keyringview.Of(k).Serial(), hm(retires))
 	out("            (b issues from %s; + reload 30s + skew 30s + max age 1h: a's tokens are expired)", hm(switchAt))
 	for i := range ds {
 		mock.Set(at(12, 20, 5+12*i))
@@ -207,7 +208,7 @@ func (e *env) walkKeyring(p palette, out func(string, ...any), mock *clock.Mock)
 		return err
 	}
 	out("  %s  b may have leaked: demo keyring add -emergency (root c, issuing now), then", hm(mock.Now()))
-	out("            demo keyring revoke -root b (and a, retired): serial %d; bob's token is kid %s", k.Serial(), kidOf(bob))
+	out("            demo keyring revoke -root b (and a, retired): serial %d; bob's token is kid %s", keyringview.Of(k).Serial(), kidOf(bob))
 	reads(0, at(13, 20, 5), "")
 	reads(1, at(13, 20, 8), "")
 	mock.Set(at(13, 20, 10))

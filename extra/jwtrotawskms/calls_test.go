@@ -2,6 +2,8 @@ package jwtrotawskms
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -72,10 +74,8 @@ func TestCallsPerWindow(t *testing.T) {
 		before := calls.get("GenerateMac")
 		mock.Add(10 * time.Minute)
 		for _, in := range insts {
-			// What the Deriver's goroutine does when the next window's key falls due.
-			if err := in.d.Prefetch(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			// The Deriver's goroutine derives the next window's key.
+			awaitNextKeys(t, in.d, mock.Now())
 			var wg sync.WaitGroup
 			for range 4 {
 				wg.Add(1)
@@ -164,7 +164,7 @@ func TestThrottlingRetried(t *testing.T) {
 		t.Fatalf("after 2 throttled attempts: %v (%d refused)", err, th.refused())
 	}
 	prk, _ := roots["main"].mem.ExportPRK()
-	want, _ := rotation.ExpandPRK(prk, []byte("info"), 32)
+	want, _ := hkdf.Expand(sha256.New, prk, "info", 32)
 	if string(got) != string(want) {
 		t.Fatal("wrong output after retries")
 	}
@@ -202,7 +202,7 @@ func TestThrottlingWithinLead(t *testing.T) {
 	a, _ := jwtrot.New(d)
 	// The key of the window after next falls due at the next boundary:
 	// throttle from then on, for half a window.
-	boundary := rotation.WindowAt(time.Now(), window).End()
+	boundary := windowOf(time.Now(), window).End()
 	throttleUntil := boundary.Add(window / 2)
 	th.set(func() bool {
 		now := time.Now()

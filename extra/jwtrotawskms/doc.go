@@ -44,7 +44,7 @@
 // # Cost and latency
 //
 // The Deriver derives each window's key in the background, as soon as the
-// window before it starts (the prefetch lead, [rotation.WithPrefetchLead]),
+// window before it starts,
 // and never calls KMS on a request: a token costs no KMS call to sign or to
 // verify. An instance makes one GenerateMac call per window per purpose and
 // algorithm (two for HS384 and HS512), plus DescribeKey and a dry-run

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/jwtrot/jwtrot/internal/hmacexpand"
 	"github.com/jwtrot/jwtrot/rotation"
 )
 
@@ -110,14 +111,14 @@ func (e *Expander) dryRun(ctx context.Context) error {
 }
 
 // Expand computes HKDF-Expand(PRK, info, n) with SHA-256 through KMS:
-// [rotation.ExpandHMAC] over GenerateMac, one call for n up to 32 bytes
+// the HKDF-Expand chain of HMACs over GenerateMac, one call for n up to 32 bytes
 // (HS256, an EdDSA seed), two for up to 64 (HS384, HS512). Each call is
 // retried as the client's retryer decides (the SDK's standard retryer:
 // throttling, 5xx and network errors, with jittered exponential backoff)
 // within ctx's deadline; the Deriver retries failed derivations with its
 // own backoff until the window's key is due.
 func (e *Expander) Expand(ctx context.Context, info []byte, n int) ([]byte, error) {
-	return rotation.ExpandHMAC(ctx, e.mac, info, n)
+	return hmacexpand.Expand(ctx, e.mac, info, n)
 }
 
 func (e *Expander) mac(ctx context.Context, msg []byte) ([]byte, error) {

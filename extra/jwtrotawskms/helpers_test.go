@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -183,3 +184,47 @@ func secretList() []string {
 	defer secretMu.Unlock()
 	return append(append([]string(nil), secrets...), extraSecret...)
 }
+
+// awaitNextKeys waits until d's background derivation holds the next
+// window's key of every root, as it does once that key falls due: asking for
+// a key not derived yet wakes it, as a request's miss does.
+func awaitNextKeys(t testing.TB, d *rotation.Deriver, now time.Time) {
+	t.Helper()
+	next := d.Schedule().WindowAt(now).Next().Start()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, id := range d.Roots() {
+		for {
+			_, err := d.KeyAt(id, next)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, rotation.ErrKeyUnavailable) || time.Now().After(deadline) {
+				t.Fatalf("root %s: the next window's key: %v", id, err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// windowKey returns a root's key of one window as a Deriver derives it, the
+// Deriver's clock standing in that window (so that a Deriver over an
+// external root derives it before NewDeriver returns).
+func windowKey(root *rotation.Root, alg rotation.Algorithm, purpose string, length time.Duration, index int64) ([]byte, error) {
+	at := time.Unix(index*int64(length/time.Second), 0)
+	d, err := rotation.NewDeriver([]*rotation.Root{root}, rotation.WithAlgorithm(alg), rotation.WithPurpose(purpose),
+		rotation.WithWindow(length), rotation.WithClock(stoppedClock(at)))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	k, err := d.KeyAt(root.ID(), at)
+	if err != nil {
+		return nil, err
+	}
+	return k.Bytes(), nil
+}
+
+// stoppedClock is a clock that always tells the same instant.
+type stoppedClock time.Time
+
+func (c stoppedClock) Now() time.Time { return time.Time(c) }

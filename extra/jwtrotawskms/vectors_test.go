@@ -59,7 +59,7 @@ func TestVectorsThroughKMS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
-		key, err := rotation.DeriveKey(ext[v.RootID], alg, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
+		key, err := windowKey(ext[v.RootID], alg, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
@@ -69,7 +69,7 @@ func TestVectorsThroughKMS(t *testing.T) {
 		n++
 	}
 	for _, v := range ev {
-		seed, err := rotation.DeriveKey(ext[v.RootID], rotation.EdDSA, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
+		seed, err := windowKey(ext[v.RootID], rotation.EdDSA, v.Purpose, time.Duration(v.WindowSeconds)*time.Second, v.WindowIndex)
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}

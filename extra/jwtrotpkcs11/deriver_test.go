@@ -2,6 +2,8 @@ package jwtrotpkcs11
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -90,7 +92,7 @@ func TestModuleAndMemoryVerifyEachOther(t *testing.T) {
 // is back the Deriver recovers by itself.
 func TestLockedTokenAtBoundary(t *testing.T) {
 	mem, hsm, mock, cfg := twinAuthorities(t)
-	cur := rotation.WindowAt(testEpoch, 10*time.Minute)
+	cur := windowOf(testEpoch, 10*time.Minute)
 	// Tokens signed (by the in-memory twin) in the current and next windows.
 	tokCur, _ := mem.Sign(jwt.RegisteredClaims{Subject: "a", ExpiresAt: jwt.NewNumericDate(testEpoch.Add(time.Hour))})
 	mock.Set(cur.End().Add(5 * time.Second))
@@ -203,30 +205,45 @@ func BenchmarkVerify(b *testing.B) {
 
 // BenchmarkDerive is the cost of deriving one window key through SoftHSM2
 // (one C_SignInit and C_Sign with CKM_SHA256_HMAC for HS256, two for HS512),
-// next to the same derivation in memory.
+// next to the same HKDF-Expand in memory: what a Deriver asks of its root
+// for each new window.
 func BenchmarkDerive(b *testing.B) {
 	cfg := newToken(b, "prk")
 	root, _ := rotation.NewRoot("main", testSecret)
 	if err := Import(cfg, root); err != nil {
 		b.Fatal(err)
 	}
-	ext, _ := rotation.NewExternalRoot("main", openModule(b, cfg))
-	for _, alg := range []rotation.Algorithm{rotation.HS256, rotation.HS512} {
-		for _, r := range []*rotation.Root{root, ext} {
-			name := "memory"
-			if r.External() {
-				name = "softhsm2"
-			}
-			b.Run(alg.String()+"/root="+name, func(b *testing.B) {
+	prk, _ := root.ExportPRK()
+	memory := func(_ context.Context, info []byte, n int) ([]byte, error) {
+		return hkdf.Expand(sha256.New, prk, string(info), n)
+	}
+	for _, alg := range []struct {
+		name string
+		size int
+	}{{"HS256", 32}, {"HS512", 64}} {
+		for _, r := range []struct {
+			name   string
+			expand func(context.Context, []byte, int) ([]byte, error)
+		}{{"memory", memory}, {"softhsm2", openModule(b, cfg).Expand}} {
+			b.Run(alg.name+"/root="+r.name, func(b *testing.B) {
 				b.ReportAllocs()
-				var i int64
-				for b.Loop() {
-					i++
-					if _, err := rotation.DeriveKey(r, alg, "access", 10*time.Minute, i); err != nil {
+				info := []byte("jwtrot/v1 window key, window 0")
+				for i := 0; b.Loop(); i++ {
+					info[len(info)-1] = byte(i) // a new window each time
+					if _, err := r.expand(context.Background(), info, alg.size); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 		}
 	}
+}
+
+// windowOf returns the window of the given length that contains t.
+func windowOf(t time.Time, length time.Duration) rotation.Window {
+	s, err := rotation.NewSchedule(rotation.WithWindow(length))
+	if err != nil {
+		panic(err)
+	}
+	return s.WindowAt(t)
 }

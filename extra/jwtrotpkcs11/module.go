@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jwtrot/jwtrot/internal/hmacexpand"
 	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/miekg/pkcs11"
 )
@@ -216,11 +217,11 @@ func load(cfg Config) (*pkcs11.Ctx, uint, error) {
 }
 
 // Expand computes HKDF-Expand(PRK, info, n) with one CKM_SHA256_HMAC
-// operation per 32 bytes ([rotation.ExpandHMAC]). It returns when ctx ends
+// operation per 32 bytes (the chain of HMACs of RFC 5869 §2.3). It returns when ctx ends
 // even if the token has not answered; the session returns to the pool when
 // it does.
 func (m *Module) Expand(ctx context.Context, info []byte, n int) ([]byte, error) {
-	return rotation.ExpandHMAC(ctx, m.hmac, info, n)
+	return hmacexpand.Expand(ctx, m.hmac, info, n)
 }
 
 // hmac returns HMAC-SHA256(PRK, msg) computed by the token.

@@ -8,6 +8,10 @@ import (
 	"github.com/miekg/pkcs11"
 )
 
+// prkSize is the length of a root's PRK, the output of HKDF-Extract with
+// SHA-256: the key the token generates or imports.
+const prkSize = 32
+
 // keyTemplate is every attribute of a PRK object: a token object, private
 // (usable only after login), sensitive and never extractable (its value can
 // never be read or wrapped out), usable for one thing only, HMAC signing.
@@ -38,7 +42,7 @@ func keyTemplate(label string) []*pkcs11.Attribute {
 // It refuses to replace an existing key of that label.
 func Generate(cfg Config) error {
 	return provision(cfg, func(ctx *pkcs11.Ctx, h pkcs11.SessionHandle) error {
-		tmpl := append(keyTemplate(cfg.Key), pkcs11.NewAttribute(pkcs11.CKA_VALUE_LEN, rotation.PRKSize))
+		tmpl := append(keyTemplate(cfg.Key), pkcs11.NewAttribute(pkcs11.CKA_VALUE_LEN, prkSize))
 		_, err := ctx.GenerateKey(h, []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_GENERIC_SECRET_KEY_GEN, nil)}, tmpl)
 		return err
 	})

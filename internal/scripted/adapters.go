@@ -172,7 +172,7 @@ func IssuerRefresh(t testing.TB, a Adapter) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(rotation.DefaultWindow)
+	clk.Add(sched.Length()) // a window
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()

@@ -7,6 +7,8 @@ package scripted
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strconv"
@@ -68,7 +70,7 @@ func (f *flaky) Expand(ctx context.Context, info []byte, n int) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	return rotation.ExpandPRK(prk, info, n)
+	return hkdf.Expand(sha256.New, prk, string(info), n)
 }
 
 // Run verifies the script's tokens with authorities that report to observe,
@@ -223,7 +225,7 @@ func Run(t testing.TB, observe func(jwtrot.Outcome)) Counts {
 	mod.down.Store(true)
 	clk.add(30 * time.Minute)
 	k := key(clk.Now()) // the in-memory root gives the same MAC key only for root "main": any MAC will do
-	expect("key_unavailable", ae, craft(k, jwtrot.Header(rotation.HS256, "hsm:"+strconv.FormatInt(de.WindowAt(clk.Now()).Index(), 10)), claims("")), nil, "key_unavailable")
+	expect("key_unavailable", ae, craft(k, jwtrot.Header(rotation.HS256, "hsm:"+strconv.FormatInt(de.Schedule().WindowAt(clk.Now()).Index(), 10)), claims("")), nil, "key_unavailable")
 
 	// A Verifier whose key source has not reached its issuer yet.
 	v, err := jwtrot.NewVerifier(unreached{}, jwtrot.WithObserver(record))

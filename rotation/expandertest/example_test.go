@@ -2,7 +2,7 @@ package expandertest_test
 
 import (
 	"context"
-	"crypto/hmac"
+	"crypto/hkdf"
 	"crypto/sha256"
 	"fmt"
 
@@ -10,25 +10,20 @@ import (
 	"github.com/jwtrot/jwtrot/rotation/expandertest"
 )
 
-// An Expander computing HMAC-SHA256 itself, as a module offering only HMAC
-// would, through rotation.ExpandHMAC.
-type hmacOnly struct{ prk []byte }
+// An Expander computing HKDF-Expand itself, as a module would, under a PRK
+// it holds.
+type prkHolder struct{ prk []byte }
 
-func (h hmacOnly) Expand(ctx context.Context, info []byte, n int) ([]byte, error) {
-	return rotation.ExpandHMAC(ctx, func(_ context.Context, msg []byte) ([]byte, error) {
-		return hmacSHA256(h.prk, msg), nil
-	}, info, n)
+func (h prkHolder) Expand(ctx context.Context, info []byte, n int) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return hkdf.Expand(sha256.New, h.prk, string(info), n)
 }
 
 func ExampleCheck() {
 	root, _ := rotation.NewRoot("main", []byte("example root: 32+ random bytes, never like this"))
 	prk, _ := root.ExportPRK()
-	fmt.Println(expandertest.Check(hmacOnly{prk}, prk))
+	fmt.Println(expandertest.Check(prkHolder{prk}, prk))
 	// Output: <nil>
-}
-
-func hmacSHA256(key, msg []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(msg)
-	return h.Sum(nil)
 }

@@ -3,9 +3,10 @@ package expandertest_test
 import (
 	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"testing"
 
-	"github.com/jwtrot/jwtrot/rotation"
 	"github.com/jwtrot/jwtrot/rotation/expandertest"
 )
 
@@ -16,7 +17,7 @@ func (m memory) Expand(ctx context.Context, info []byte, n int) ([]byte, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return rotation.ExpandPRK(m, info, n)
+	return hkdf.Expand(sha256.New, m, string(info), n)
 }
 
 func TestMemory(t *testing.T) {
@@ -40,5 +41,5 @@ func TestCheckCatchesWrongExpanders(t *testing.T) {
 type deaf []byte
 
 func (d deaf) Expand(_ context.Context, info []byte, n int) ([]byte, error) {
-	return rotation.ExpandPRK(d, info, n)
+	return hkdf.Expand(sha256.New, d, string(info), n)
 }
