@@ -38,7 +38,7 @@
 // material of an HMAC_256 key (key usage GENERATE_VERIFY_MAC), which KMS
 // never releases; a window key is then one GenerateMac call with
 // HMAC_SHA_256 for HS256 and EdDSA seeds (two for HS384 and HS512) ([New],
-// [Expander.Expand], [rotation.ExpandHMAC]). An [Expander] implements
+// [Expander.Expand]). An [Expander] implements
 // [rotation.Expander].
 //
 // # Cost and latency

@@ -33,7 +33,7 @@
 // holds the root's PRK, HKDF-Extract(salt = 32 zero bytes, root), as a
 // secret key that is sensitive, never extractable and usable only for
 // CKM_SHA256_HMAC; a window key is then one HMAC for HS256 (two for HS384
-// and HS512) computed by the token ([rotation.ExpandHMAC]). A [Module]
+// and HS512) computed by the token. A [Module]
 // implements [rotation.Expander]. The Deriver derives each window's
 // key in the background before the window starts and never calls the token
 // on a request; see the rotation package's guide for what happens when the
