@@ -273,6 +273,7 @@ func TestKeyringProcesses(t *testing.T) {
 	}
 	revokeStart := time.Now()
 	cli("keyring", "revoke", "-keyring", path, "-root", "a")
+	revokeEdit := time.Since(revokeStart) // the command's own run time
 	latency := make([]time.Duration, len(urls))
 	var wg sync.WaitGroup
 	for i := range urls {
@@ -283,7 +284,7 @@ func TestKeyringProcesses(t *testing.T) {
 				c := do(i, false, tok)
 				return c.status == http.StatusUnauthorized && strings.Contains(c.challenge, `error_description="`+jwtrot.Reason(jwtrot.ErrUnknownKeyID)+`"`)
 			}
-			for time.Since(revokeStart) < 3*reload {
+			for time.Since(revokeStart) < revokeEdit+3*reload {
 				if refused(killed) {
 					latency[i] = time.Since(revokeStart)
 					if !refused(forge()) {
@@ -312,6 +313,10 @@ func TestKeyringProcesses(t *testing.T) {
 	emergencyStart := time.Now()
 	cli("keyring", "add", "-keyring", path, "-emergency", "-id", "c")
 	cli("keyring", "revoke", "-keyring", path, "-root", "b")
+	// The bound counts from the file's last edit: the two commands' own
+	// run time, long on a loaded machine, is not the fleet's.
+	edited := time.Since(emergencyStart)
+	bound := edited + reload + 250*time.Millisecond
 	bRefused := make([]time.Duration, len(urls))
 	cSigns := make([]time.Duration, len(urls))
 	cTokens := make([]string, len(urls))
@@ -320,7 +325,7 @@ func TestKeyringProcesses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			bRefused[i], cSigns[i] = -1, -1
-			for time.Since(emergencyStart) < 3*reload && (bRefused[i] < 0 || cSigns[i] < 0) {
+			for time.Since(emergencyStart) < edited+3*reload && (bRefused[i] < 0 || cSigns[i] < 0) {
 				if bRefused[i] < 0 {
 					c := do(i, false, bSession)
 					if c.status == http.StatusUnauthorized && strings.Contains(c.challenge, `error_description="`+jwtrot.Reason(jwtrot.ErrUnknownKeyID)+`"`) {
@@ -338,13 +343,13 @@ func TestKeyringProcesses(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range urls {
-		t.Logf("instance %d: root b's session refused %v, root c signs %v after the emergency edits began", i,
-			bRefused[i].Round(time.Millisecond), cSigns[i].Round(time.Millisecond))
-		if bRefused[i] < 0 || bRefused[i] > reload+250*time.Millisecond {
-			t.Errorf("instance %d: root b's session refused after %v (-1: not within %v); the bound is the %v reload", i, bRefused[i], 3*reload, reload)
+		t.Logf("instance %d: root b's session refused %v, root c signs %v after the emergency edits began (they took %v)", i,
+			bRefused[i].Round(time.Millisecond), cSigns[i].Round(time.Millisecond), edited.Round(time.Millisecond))
+		if bRefused[i] < 0 || bRefused[i] > bound {
+			t.Errorf("instance %d: root b's session refused after %v (-1: not within %v); the bound is the %v reload after the edits' %v", i, bRefused[i], edited+3*reload, reload, edited)
 		}
-		if cSigns[i] < 0 || cSigns[i] > reload+250*time.Millisecond {
-			t.Errorf("instance %d: signs with root c after %v (-1: not within %v); the bound is the %v reload", i, cSigns[i], 3*reload, reload)
+		if cSigns[i] < 0 || cSigns[i] > bound {
+			t.Errorf("instance %d: signs with root c after %v (-1: not within %v); the bound is the %v reload after the edits' %v", i, cSigns[i], edited+3*reload, reload, edited)
 		}
 	}
 	for i, tok := range cTokens {
@@ -405,8 +410,8 @@ func TestKeyringProcesses(t *testing.T) {
 		t.Logf("instance %d refuses root a's tokens (unknown key id) %v after the revocation began", i, l.Round(time.Millisecond))
 		// One reload interval, and the 10ms between probes plus the
 		// scheduling of three processes on a shared machine.
-		if l < 0 || l > reload+250*time.Millisecond {
-			t.Errorf("instance %d: root a's token refused after %v (-1: not within %v); the bound is the %v reload", i, l, 3*reload, reload)
+		if l < 0 || l > revokeEdit+reload+250*time.Millisecond {
+			t.Errorf("instance %d: root a's token refused after %v (-1: not within %v); the bound is the %v reload after the edit's %v", i, l, revokeEdit+3*reload, reload, revokeEdit)
 		}
 	}
 
