@@ -7,8 +7,8 @@ import "github.com/jwtrot/jwtrot/internal/jwtjson"
 // claims and the use cap of their JSON types and ranges. Which of them a
 // token needs, and what they must say, is checkClaims' business.
 func scanClaims(p []byte) (jwtjson.Claims, error) {
-	c, err := jwtjson.ScanClaims(p)
-	if err != nil {
+	var c jwtjson.Claims
+	if err := jwtjson.ScanClaims(p, &c); err != nil {
 		return c, malformed(err)
 	}
 	return c, nil

@@ -48,15 +48,15 @@ func (a *Authority) Sign(claims jwt.Claims) (string, error) {
 			return "", fmt.Errorf("%w: the claims (%T) do not encode as JSON", ErrSign, claims)
 		}
 	}
-	c, err := scanClaims(p)
-	if err != nil {
-		return "", &signError{err}
+	var c jwtjson.Claims
+	if err := jwtjson.ScanClaims(p, &c); err != nil {
+		return "", &signError{malformed(err)}
 	}
 	if err := a.checkUses(&c); err != nil {
 		return "", err
 	}
 	now := a.sched.Now()
-	p, err = a.complete(p, &c, now)
+	p, err := a.complete(p, &c, now)
 	if err != nil {
 		return "", err
 	}

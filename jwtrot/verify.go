@@ -183,10 +183,8 @@ func (a *pipeline) verify(ctx context.Context, token string, claims jwt.Claims, 
 		return Result{}, errNotBase64 // checked before: step 2
 	}
 	p = p[:n]
-	// Called directly, not through scanClaims: the claims are returned
-	// once, not copied twice.
-	c, err := jwtjson.ScanClaims(p)
-	if err != nil {
+	var c jwtjson.Claims
+	if err := jwtjson.ScanClaims(p, &c); err != nil {
 		return Result{}, malformed(err)
 	}
 	if err := a.checkClaims(p, &c, now); err != nil {

@@ -78,17 +78,17 @@ var foldedNames = append(registeredNames[:], UsesClaim)
 
 // ScanClaims validates p as one strict I-JSON object (RFC 7493: valid UTF-8,
 // no lone surrogate escapes, no two member names of any object equal under
-// Unicode simple case folding, bounded depth) and extracts the registered
+// Unicode simple case folding, bounded depth) and extracts into c the registered
 // claims with their JSON types checked: exp, nbf and iat integers in [0,
 // 9999-12-31]; iss, sub and jti strings; aud a string or an array of
 // strings; UsesClaim an integer in [1, MaxUses]. A refusal is an [*Error].
-func ScanClaims(p []byte) (Claims, error) {
-	var c Claims
+func ScanClaims(p []byte, c *Claims) error {
+	*c = Claims{}
 	var names [MaxMembers]nameKey
 	s := scanner{p: p, names: names[:]}
 	s.skipSpace()
 	if s.peek() != '{' {
-		return c, s.fail("not a JSON object")
+		return s.fail("not a JSON object")
 	}
 	n := 0
 	err := s.object(1, func(name Span) error {
@@ -97,7 +97,7 @@ func ScanClaims(p []byte) (Claims, error) {
 		}
 		n++
 		start := name.Start - 1 // the opening quote
-		other, err := s.member(&c, name)
+		other, err := s.member(c, name)
 		if other {
 			c.others[c.nOthers].Start, c.others[c.nOthers].End = int32(start), int32(s.i)
 			c.nOthers++
@@ -105,14 +105,14 @@ func ScanClaims(p []byte) (Claims, error) {
 		return err
 	})
 	if err != nil {
-		return c, err
+		return err
 	}
 	c.Last, c.Members = s.i-1, n
 	s.skipSpace()
 	if s.i != len(p) {
-		return c, s.fail("data after the object")
+		return s.fail("data after the object")
 	}
-	return c, nil
+	return nil
 }
 
 // member reads one top-level member's value, typing the registered claims.

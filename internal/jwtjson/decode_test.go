@@ -96,7 +96,8 @@ var shapes = []struct {
 
 func scan(t testing.TB, p string) Claims {
 	t.Helper()
-	c, err := ScanClaims([]byte(p))
+	var c Claims
+	err := ScanClaims([]byte(p), &c)
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
@@ -220,7 +221,8 @@ func FuzzDecodeMap(f *testing.F) {
 		f.Add([]byte(p))
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
-		c, err := ScanClaims(p)
+		var c Claims
+		err := ScanClaims(p, &c)
 		if err != nil {
 			return
 		}
@@ -269,7 +271,8 @@ func FuzzDecodeStruct(f *testing.F) {
 		f.Add([]byte(p))
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
-		c, err := ScanClaims(p)
+		var c Claims
+		err := ScanClaims(p, &c)
 		if err != nil {
 			return
 		}
