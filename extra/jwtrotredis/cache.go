@@ -91,7 +91,7 @@ func (c *localCache) clear() {
 
 // invalidate follows one invalidation push: the keys that changed, or nil
 // when the connection ended or the server flushed.
-func (c *localCache) invalidate(keys []rueidis.RedisMessage, own *ownWrites) {
+func (c *localCache) invalidate(keys []rueidis.RedisMessage) {
 	c.epoch.Add(1)
 	if keys == nil {
 		if c.onDrop != nil {
@@ -112,7 +112,6 @@ func (c *localCache) invalidate(keys []rueidis.RedisMessage, own *ownWrites) {
 		}
 		if k, ok := c.parseKey(s); ok {
 			c.m.Delete(k)
-			own.remove(k)
 		}
 	}
 }
@@ -139,9 +138,8 @@ func (c *localCache) parseKey(s string) (localKey, bool) {
 // log-out whose next request is still accepted. Revocations only grow (a
 // jti stays revoked, a "not before" only rises), so what this Revoker wrote
 // is a lower bound of what Redis holds, always safe to add to an answer.
-// An entry goes with the key's next invalidation, after which every cache
-// reads Redis again, or after the local TTL, which bounds every cached
-// answer read before the write.
+// An entry stays for the local TTL, which bounds every cached answer read
+// before the write, whatever the order in which invalidations arrive.
 type ownWrites struct {
 	ttl time.Duration
 	max int64

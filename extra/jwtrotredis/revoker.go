@@ -251,7 +251,7 @@ func (r *Revoker) invalidate(keys []rueidis.RedisMessage) {
 			}
 		}
 	}
-	r.local.invalidate(keys, r.own)
+	r.local.invalidate(keys)
 }
 
 // Warnings returns the problems New found in the server's settings.
