@@ -78,7 +78,7 @@ func (r *Revoker) decide(sub, id entry, t jwtrot.TokenInfo) (bool, error) {
 	if err != nil || revoked {
 		return revoked, err
 	}
-	if r.own.revoked(t, time.Now().UnixNano()) {
+	if r.own.revoked(t) {
 		return true, nil
 	}
 	if r.lossIn(t.IssuedAt) {
