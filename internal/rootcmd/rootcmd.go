@@ -21,19 +21,29 @@ var ErrUnknownCommand = errors.New("unknown command")
 
 // Run runs the command args[0] of the tool name: it declares the flags
 // with declare, parses the rest of args, and calls do with the command. It
-// returns the exit code: 2 for a command line it cannot parse (the usage
-// goes to stderr), 1 when do fails (its error goes to stderr, after the
-// tool's and command's names), else 0.
+// returns the exit code: 0 for a request of help ("-h", "-help", "--help"
+// or "help" as the command, or -h after one: the usage or the command's
+// flags go to stderr, as the flag package does), 2 for a command line it
+// cannot parse or a command do does not have (the usage goes to stderr), 1
+// when do fails (its error goes to stderr, after the tool's and command's
+// names), else 0.
 func Run(name, usage string, args []string, stderr io.Writer, declare func(*flag.FlagSet), do func(cmd string) error) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	cmd := args[0]
+	switch cmd {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stderr, usage)
+		return 0
+	}
 	fs := flag.NewFlagSet(name+" "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	declare(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 2
 	}
 	if fs.NArg() != 0 {
@@ -42,7 +52,8 @@ func Run(name, usage string, args []string, stderr io.Writer, declare func(*flag
 	}
 	err := do(cmd)
 	if errors.Is(err, ErrUnknownCommand) {
-		err = fmt.Errorf("unknown command %q\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "%s %s: unknown command %q\n%s", name, cmd, cmd, usage)
+		return 2
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s %s: %v\n", name, cmd, err)

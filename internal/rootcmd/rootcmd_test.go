@@ -35,7 +35,11 @@ func TestRun(t *testing.T) {
 		{[]string{"ok", "-y"}, 2, "", "-y"},
 		{[]string{"ok", "extra"}, 2, "", `tool ok: unexpected argument "extra"`},
 		{[]string{"fail"}, 1, "fail", "tool fail: it failed"},
-		{[]string{"what"}, 1, "what", "tool what: unknown command \"what\"\nusage: tool cmd"},
+		{[]string{"what"}, 2, "what", "tool what: unknown command \"what\"\nusage: tool cmd"},
+		{[]string{"-h"}, 0, "", "usage: tool cmd"},
+		{[]string{"--help"}, 0, "", "usage: tool cmd"},
+		{[]string{"help"}, 0, "", "usage: tool cmd"},
+		{[]string{"ok", "-h"}, 0, "", "Usage of tool ok"},
 	}
 	for _, tt := range tests {
 		seen = ""
