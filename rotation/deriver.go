@@ -173,6 +173,9 @@ func NewDeriver(roots []*Root, opts ...Option) (*Deriver, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.ring != nil {
+		return nil, errors.New("rotation: WithRootResolver and WithKeyringObserver configure a keyring Deriver: use NewKeyringDeriver, or leave them out")
+	}
 	if len(roots) == 0 {
 		return nil, errors.New("rotation: no root")
 	}

@@ -106,16 +106,18 @@ func TestNewDeriverRefuses(t *testing.T) {
 		roots []*Root
 		opts  []Option
 	}{
-		"no roots":       {nil, nil},
-		"nil root":       {[]*Root{nil}, nil},
-		"duplicate id":   {[]*Root{root, dup}, nil},
-		"zero window":    {[]*Root{root}, []Option{WithWindow(0)}},
-		"half second":    {[]*Root{root}, []Option{WithWindow(1500 * time.Millisecond)}},
-		"bad algorithm":  {[]*Root{root}, []Option{WithAlgorithm(9)}},
-		"bad purpose":    {[]*Root{root}, []Option{WithPurpose("a b")}},
-		"skew too large": {[]*Root{root}, []Option{WithWindow(time.Minute), WithSkew(16 * time.Second)}},
-		"negative skew":  {[]*Root{root}, []Option{WithSkew(-time.Second)}},
-		"nil clock":      {[]*Root{root}, []Option{WithClock(nil)}},
+		"no roots":         {nil, nil},
+		"nil root":         {[]*Root{nil}, nil},
+		"duplicate id":     {[]*Root{root, dup}, nil},
+		"zero window":      {[]*Root{root}, []Option{WithWindow(0)}},
+		"half second":      {[]*Root{root}, []Option{WithWindow(1500 * time.Millisecond)}},
+		"bad algorithm":    {[]*Root{root}, []Option{WithAlgorithm(9)}},
+		"bad purpose":      {[]*Root{root}, []Option{WithPurpose("a b")}},
+		"skew too large":   {[]*Root{root}, []Option{WithWindow(time.Minute), WithSkew(16 * time.Second)}},
+		"negative skew":    {[]*Root{root}, []Option{WithSkew(-time.Second)}},
+		"nil clock":        {[]*Root{root}, []Option{WithClock(nil)}},
+		"root resolver":    {[]*Root{root}, []Option{WithRootResolver(func(context.Context, string, string) (Expander, error) { return nil, nil })}},
+		"keyring observer": {[]*Root{root}, []Option{WithKeyringObserver(func(KeyringEvent) {})}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
