@@ -213,6 +213,13 @@ func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error
 	if err != nil {
 		return nil, err
 	}
+	def, _ := New(a, WithRealm(m.realm))
+	if m.jsonBody {
+		def, _ = New(a, WithRealm(m.realm), WithJSONErrors())
+	}
+	if !sameConfig(m, def) {
+		return nil, errors.New("httpauth: NewRefreshHandler takes WithRealm and WithJSONErrors only (it reads a Bearer token and answers in a header); the other options configure a Middleware")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")

@@ -411,3 +411,22 @@ func TestIssuerRefreshProbe(t *testing.T) {
 		t.Fatalf("the middleware over an unreachable issuer: %d", w.Code)
 	}
 }
+
+func TestRefreshHandlerRefusesMiddlewareOptions(t *testing.T) {
+	mock := newClock(testEpoch)
+	a, _ := edIssuer(t, mock, mock)
+	for _, ok := range [][]Option{nil, {WithRealm("api")}, {WithJSONErrors()}, {WithRealm("api"), WithJSONErrors()}} {
+		if _, err := NewRefreshHandler(a, ok...); err != nil {
+			t.Errorf("NewRefreshHandler(%d options) refused: %v", len(ok), err)
+		}
+	}
+	for name, o := range map[string]Option{
+		"WithCookie":       WithCookie("session", http.SameSiteStrictMode),
+		"WithPreflight":    WithPreflight(false),
+		"WithTokenSources": WithTokenSources(BearerHeader),
+	} {
+		if _, err := NewRefreshHandler(a, o); err == nil || !strings.Contains(err.Error(), "takes WithRealm and WithJSONErrors only") {
+			t.Errorf("NewRefreshHandler(%s) = %v, want a refusal naming the options it takes", name, err)
+		}
+	}
+}
