@@ -37,8 +37,11 @@ const (
 // ErrNotReady is the cause of the refusals of a [Client] that has no usable
 // document yet: its issuer has not been reached, or the documents it
 // answered were refused (FetchEvent.Err and the log say why). Key and
-// Fetch wrap it with rotation.ErrKeyUnavailable, so a [github.com/jwtrot/jwtrot/jwtrot.Verifier]
-// refuses with the reason "key unavailable" and, behind [github.com/jwtrot/jwtrot/httpauth], a 503.
+// Fetch wrap it with rotation.ErrKeyUnavailable. A
+// [github.com/jwtrot/jwtrot/jwtrot.Verifier] over a Client that is not
+// ready refuses every token with jwtrot.ErrNotReady (code not_ready, "key
+// source not ready") before it asks for a key, and, behind
+// [github.com/jwtrot/jwtrot/httpauth], answers 503.
 var ErrNotReady = errors.New("jwks: the Client has no usable JWKS document yet")
 
 // A FetchEvent is what an observer learns of one fetch of one URL.

@@ -165,7 +165,7 @@ func agree(f rotation.Fleet, sched *rotation.Schedule, purpose string, purposeSe
 // document, wrapping [ErrDocument], if it is not a JSON object with a "keys"
 // array, is larger than [MaxDocumentSize] or holds more than [MaxKeys] keys,
 // if any key has a private member "d", if a kept key's x is not a usable
-// Ed25519 public key (rotation.ErrPublicKey), if two keys share a kid with
+// Ed25519 public key, if two keys share a kid with
 // different x, or if no key is kept.
 //
 // A document of [MarshalFleet] states its fleet in a "jwtrot" member, read

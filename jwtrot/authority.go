@@ -23,7 +23,8 @@ const (
 
 // An Authority issues and verifies the JWTs of one purpose with the window
 // keys of a [rotation.Deriver]: it signs with the current window's key of
-// the first root and accepts the previous, the current and (within the skew)
+// the root that issues (the first root, or the one a keyring says issues
+// now) and accepts the previous, the current and (within the skew)
 // the next window of every root, re-signing previous-window tokens.
 //
 // An Authority is a [Verifier] that also signs: it has the Verifier's

@@ -101,6 +101,7 @@
 //   - window_retired: key window retired
 //   - window_not_open: key window not open yet
 //   - key_unavailable: signing key unavailable
+//   - not_ready: key source not ready
 //   - bad_signature: bad signature
 //   - missing_claim: required claim missing
 //   - expired: token expired

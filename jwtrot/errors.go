@@ -38,7 +38,8 @@ var (
 	// ahead of this one by more than the skew. errors.Is also matches
 	// rotation.ErrWindowNotOpen.
 	ErrWindowNotOpen = newReason("key window not open yet", "window_not_open", rotation.ErrWindowNotOpen)
-	// ErrBadSignature: the MAC does not verify under the kid's key.
+	// ErrBadSignature: the signature (an HMAC, or an Ed25519 signature)
+	// does not verify under the kid's key.
 	// errors.Is also matches jwt.ErrTokenSignatureInvalid.
 	ErrBadSignature = newReason("bad signature", "bad_signature", jwt.ErrTokenSignatureInvalid)
 	// ErrMissingClaim: exp or iat is absent, or iss or aud when configured.

@@ -20,7 +20,8 @@ import (
 var ErrSign = errors.New("jwtrot: cannot sign")
 
 // Sign returns a token carrying claims, signed with the current window's key
-// of the first root. claims may be a jwt.RegisteredClaims (or a pointer to
+// of the root that issues (the first root, or the one a keyring says issues
+// now). claims may be a jwt.RegisteredClaims (or a pointer to
 // one), a jwt.MapClaims, or any struct embedding jwt.RegisteredClaims: it is
 // encoded with encoding/json, then completed with what it lacks: iat (now),
 // exp (iat plus the TTL), iss and aud (when configured) and a 128-bit jti

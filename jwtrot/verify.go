@@ -48,8 +48,8 @@ var rawURL = base64.RawURLEncoding.Strict()
 // The checks, in the order of SPEC §6: the size cap; three non-empty
 // segments of strict, canonical base64url; the header (only the configured alg; a kid naming a configured
 // root and the previous, the current or, within the skew, the next window;
-// no crit or other parameter beyond alg, kid, typ); one HMAC under the kid's
-// key; the claims (strict JSON; exp and iat required; exp after now; nbf and
+// no crit or other parameter beyond alg, kid, typ); one signature check
+// under the kid's key; the claims (strict JSON; exp and iat required; exp after now; nbf and
 // iat not after now plus the skew; iat within the maximum age; iss and aud
 // when configured); the revocation check; the claims' own Validate method;
 // last, for an N-use token ([UsesClaim]), one use consumed.

@@ -54,7 +54,7 @@ func (o *Observer) newFetchInstruments(m metric.Meter) error {
 // FetchObserver returns the function to pass to jwks.WithObserver for the
 // JWKS client of purpose (the one given to jwks.WithPurpose):
 //
-//	c, err := jwks.NewClient(url, sched, jwks.WithObserver(obs.FetchObserver("access")))
+//	c, err := jwks.NewClient(url, jwks.WithObserver(obs.FetchObserver("access")))
 //
 // It counts fetches by cause and result, times them, and records the
 // document's key count, whether it is stale, and its age: how long ago the

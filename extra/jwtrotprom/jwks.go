@@ -45,7 +45,7 @@ func (o *Observer) newFetchMetrics(clk Clock) {
 // FetchObserver returns the function to pass to jwks.WithObserver for the
 // JWKS client of purpose (the one given to jwks.WithPurpose):
 //
-//	c, err := jwks.NewClient(url, sched, jwks.WithObserver(obs.FetchObserver("access")))
+//	c, err := jwks.NewClient(url, jwks.WithObserver(obs.FetchObserver("access")))
 //
 // It counts fetches by cause and result, times them, and publishes the
 // document's key count, whether it is stale, and its age: how long ago the

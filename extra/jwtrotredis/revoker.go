@@ -139,8 +139,8 @@ func WithLossPolicy(p jwtrot.LossPolicy) Option { return func(r *Revoker) { r.po
 
 // WithLossObserver sets a function called with every loss the Revoker
 // detects (besides its log line), for a metric or an alert: for example
-// the ObserveRevocationLoss method of package
-// github.com/jwtrot/jwtrot/extra/jwtrotprom's Observer. It must be quick.
+// the ObserveLoss method of package
+// github.com/jwtrot/jwtrot/extra/jwtrotprom's LossObserver. It must be quick.
 func WithLossObserver(f func(jwtrot.RevocationLoss)) Option {
 	return func(r *Revoker) { r.onLoss = f }
 }
