@@ -214,9 +214,7 @@ func NewRefreshHandler(a *jwtrot.Authority, opts ...Option) (http.Handler, error
 		return nil, err
 	}
 	def, _ := New(a, WithRealm(m.realm))
-	if m.jsonBody {
-		def, _ = New(a, WithRealm(m.realm), WithJSONErrors())
-	}
+	def.jsonBody = m.jsonBody // WithJSONErrors, the other option it takes
 	if !sameConfig(m, def) {
 		return nil, errors.New("httpauth: NewRefreshHandler takes WithRealm and WithJSONErrors only (it reads a Bearer token and answers in a header); the other options configure a Middleware")
 	}
